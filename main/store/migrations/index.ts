@@ -1,0 +1,37 @@
+import type { Database } from 'better-sqlite3';
+import { migration0010 } from './0010-initial.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  up(db: Database): void;
+}
+
+/** Versions only ever increase; numbered with gaps so a fix can slot in between. */
+export const migrations: readonly Migration[] = [migration0010];
+
+export const latestVersion = migrations[migrations.length - 1]?.version ?? 0;
+
+export class FutureSchemaError extends Error {
+  constructor(found: number) {
+    super(
+      `This data folder was written by a newer GAN Studio (database version ${found}, this app knows up to ${latestVersion}). ` +
+        'Update GAN Studio, or choose another data folder with --data-dir. Nothing was changed.',
+    );
+    this.name = 'FutureSchemaError';
+  }
+}
+
+/** Runs every migration newer than the database, each in its own transaction. */
+export function migrate(db: Database): { from: number; to: number } {
+  const from = db.pragma('user_version', { simple: true }) as number;
+  if (from > latestVersion) throw new FutureSchemaError(from);
+  for (const m of migrations) {
+    if (m.version <= from) continue;
+    db.transaction(() => {
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+  return { from, to: Math.max(from, latestVersion) };
+}

@@ -1,0 +1,411 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { ApiError } from '../../shared/errors.js';
+import {
+  presetConfig,
+  trainConfigSchema,
+  type BackendName,
+  type TrainConfig,
+  type TrainConfigInput,
+} from '../../shared/config.js';
+import type { RunDetail, RunSummary } from '../../shared/types.js';
+import type { Emit } from '../api/event-bus.js';
+import type { RunRecord, RunStore, MetricRow } from '../store/runs.js';
+import { toSummary } from '../store/runs.js';
+import type { FromWorker, StartMessage, ToWorker } from './protocol.js';
+import { workerEntry } from './worker-url.js';
+
+/** What the manager needs from the dataset side: a ready training cache for a run's settings. */
+export interface CacheProvider {
+  datasetSize(datasetId: string): number;
+  ensureCache(
+    datasetId: string,
+    settings: { resolution: number; crop: TrainConfig['crop']; flip: boolean },
+  ): Promise<{ file: string; count: number }>;
+}
+
+export interface TrainingManagerOptions {
+  runs: RunStore;
+  caches: CacheProvider;
+  dataDir: string;
+  emit: Emit;
+  /** Runs training at once; the rest wait as 'queued'. One per spare core. */
+  maxConcurrent?: number;
+}
+
+/** UI updates go out at most this often per run (the design's ~10/s). */
+const pushIntervalMs = 100;
+/** Metrics are written to SQLite in batches this far apart. */
+const flushIntervalMs = 500;
+
+interface ActiveRun {
+  runId: string;
+  worker: Worker;
+  startedAt: number;
+  trainSecondsBefore: number;
+  pendingMetrics: MetricRow[];
+  pendingPush: MetricRow[];
+  lastPush: number;
+  lastProgress: { step: number; imagesPerSecond: number } | null;
+  ended: Promise<void>;
+  requested: 'pause' | 'stop' | null;
+}
+
+export function runFolder(dataDir: string, runId: string): string {
+  return path.join(dataDir, 'runs', runId);
+}
+
+export function sampleUrl(runId: string, file: string): string {
+  return `/media/runs/${encodeURIComponent(runId)}/${file.split('/').map(encodeURIComponent).join('/')}`;
+}
+
+/**
+ * Owns the training worker threads: starts, queues, pauses, resumes and stops runs; relays worker
+ * events to the store (batched) and the UI (throttled).
+ */
+export class TrainingManager {
+  private readonly active = new Map<string, ActiveRun>();
+  private readonly queue: string[] = [];
+  private readonly maxConcurrent: number;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private closing = false;
+
+  constructor(private readonly opts: TrainingManagerOptions) {
+    this.maxConcurrent = opts.maxConcurrent ?? 1;
+    // A run still marked running was cut off by a crash or a kill: offer to resume it.
+    opts.runs.markInterrupted();
+  }
+
+  private require(id: string): RunRecord {
+    const run = this.opts.runs.get(id);
+    if (!run) throw new ApiError('not_found', `There is no run "${id}". It may have been deleted; refresh the runs list.`);
+    return run;
+  }
+
+  detail(id: string): RunDetail {
+    const run = this.require(id);
+    return {
+      ...run,
+      samples: this.opts.runs.samples(id).map((s) => ({ step: s.step, url: sampleUrl(id, s.file) })),
+      checkpoints: this.opts.runs
+        .checkpoints(id)
+        .map(({ step, createdAt, starred }) => ({ step, createdAt, starred })),
+    };
+  }
+
+  async start(input: {
+    datasetId: string;
+    name?: string | undefined;
+    config: Partial<TrainConfigInput>;
+    preset?: string | undefined;
+  }): Promise<RunSummary> {
+    const base = input.preset ? presetConfig(input.preset) : trainConfigSchema.parse({});
+    const parsed = trainConfigSchema.safeParse({ ...base, ...input.config });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const field = issue ? ['config', ...issue.path.map(String)].join('.') : 'config';
+      throw new ApiError('invalid_input', `Invalid "${field}": ${issue?.message ?? 'bad value'}.`, field);
+    }
+    const config = parsed.data;
+    const datasetSize = this.opts.caches.datasetSize(input.datasetId);
+    const name = input.name ?? `${config.resolution}px ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
+    const run = this.opts.runs.create({ name, datasetId: input.datasetId, config });
+    const dir = runFolder(this.opts.dataDir, run.id);
+    fs.mkdirSync(path.join(dir, 'samples'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 'checkpoints'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ datasetSize, ...config }, null, 2));
+    this.enqueue(run.id);
+    return toSummary(this.require(run.id));
+  }
+
+  private enqueue(runId: string): void {
+    this.opts.runs.update(runId, { status: 'queued', error: null });
+    this.emitStatus(runId);
+    this.queue.push(runId);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (!this.closing && this.active.size < this.maxConcurrent && this.queue.length > 0) {
+      const runId = this.queue.shift()!;
+      void this.launch(runId).catch((err: unknown) => this.fail(runId, err));
+    }
+  }
+
+  private fail(runId: string, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.opts.runs.update(runId, { status: 'failed', error: message });
+    this.emitStatus(runId);
+  }
+
+  private async launch(runId: string): Promise<void> {
+    const run = this.require(runId);
+    if (!run.datasetId) {
+      throw new Error('The dataset of this run was removed, so it cannot train. Add the folder again and start a new run.');
+    }
+    // Reserve the slot before the first await, so pump() does not overfill while caches build.
+    const placeholder = { runId } as ActiveRun;
+    this.active.set(runId, placeholder);
+    try {
+      const cache = await this.opts.caches.ensureCache(run.datasetId, {
+        resolution: run.config.resolution,
+        crop: run.config.crop,
+        flip: run.config.flip,
+      });
+      const latest = this.opts.runs.checkpoints(runId).at(-1);
+      const dir = runFolder(this.opts.dataDir, runId);
+      if (latest) this.opts.runs.truncateAfter(runId, latest.step);
+      const start: StartMessage = {
+        type: 'start',
+        runId,
+        runDir: dir,
+        cacheFile: cache.file,
+        config: run.config,
+        backend: run.config.backend,
+        datasetSize: cache.count,
+        ...(latest ? { resumeFrom: path.join(dir, latest.file) } : {}),
+      };
+      const { url, options } = workerEntry(import.meta.url, 'worker');
+      const worker = new Worker(url, { ...options, name: `train-${runId}` });
+      const activeRun: ActiveRun = {
+        runId,
+        worker,
+        startedAt: Date.now(),
+        trainSecondsBefore: run.trainSeconds,
+        pendingMetrics: [],
+        pendingPush: [],
+        lastPush: 0,
+        lastProgress: null,
+        requested: null,
+        ended: Promise.resolve(),
+      };
+      activeRun.ended = new Promise<void>((resolve) => {
+        let settled = false;
+        const finish = (status: RunSummary['status'], step: number | null, error: string | null) => {
+          if (settled) return;
+          settled = true;
+          this.flush(activeRun);
+          const seconds = activeRun.trainSecondsBefore + (Date.now() - activeRun.startedAt) / 1000;
+          this.opts.runs.update(runId, {
+            status,
+            error,
+            trainSeconds: seconds,
+            ...(step !== null ? { step } : {}),
+          });
+          this.active.delete(runId);
+          this.emitStatus(runId);
+          resolve();
+          this.pump();
+        };
+        worker.on('message', (message: FromWorker) => {
+          if (message.type === 'ended') {
+            const status =
+              message.reason === 'finished' ? 'finished'
+              : message.reason === 'paused' ? 'paused'
+              : message.reason === 'stopped' ? 'stopped'
+              : message.reason === 'diverged' ? 'paused'
+              : 'failed';
+            finish(status, message.step, message.error ?? null);
+            void worker.terminate();
+          } else {
+            this.onMessage(activeRun, message);
+          }
+        });
+        worker.on('error', (err) => finish('failed', null, `The training worker crashed: ${err.message}. Resume the run to continue from its last checkpoint.`));
+        worker.on('exit', (code) => {
+          if (code !== 0 || activeRun.requested === null) {
+            finish('interrupted', null, code === 0 ? null : `The training worker exited unexpectedly (code ${code}). Resume the run to continue from its last checkpoint.`);
+          } else finish(activeRun.requested === 'pause' ? 'paused' : 'stopped', null, null);
+        });
+      });
+      this.active.set(runId, activeRun);
+      this.opts.runs.update(runId, { status: 'running', error: null });
+      this.emitStatus(runId);
+      this.ensureFlushTimer();
+      worker.postMessage(start satisfies ToWorker);
+    } catch (err) {
+      this.active.delete(runId);
+      throw err;
+    }
+  }
+
+  private ensureFlushTimer(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = setInterval(() => {
+      for (const run of this.active.values()) if (run.worker) this.flush(run);
+      if (this.active.size === 0 && this.flushTimer) {
+        clearInterval(this.flushTimer);
+        this.flushTimer = null;
+      }
+    }, flushIntervalMs);
+    this.flushTimer.unref();
+  }
+
+  private onMessage(run: ActiveRun, message: FromWorker): void {
+    const { runs, emit } = this.opts;
+    switch (message.type) {
+      case 'backend':
+        runs.update(run.runId, { backend: message.backend, backendNotes: message.notes });
+        this.emitStatus(run.runId);
+        break;
+      case 'metrics': {
+        const row = { step: message.step, wallTime: message.wallTime, values: message.values };
+        run.pendingMetrics.push(row);
+        run.pendingPush.push(row);
+        this.maybePush(run);
+        break;
+      }
+      case 'progress':
+        run.lastProgress = { step: message.step, imagesPerSecond: message.imagesPerSecond };
+        this.maybePush(run);
+        break;
+      case 'sample':
+        runs.addSample(run.runId, message.step, message.file);
+        emit('run.sample', { runId: run.runId, step: message.step, url: sampleUrl(run.runId, message.file) });
+        break;
+      case 'checkpoint':
+        this.flush(run);
+        runs.addCheckpoint(run.runId, message.step, message.file);
+        runs.update(run.runId, { step: message.step });
+        this.pruneCheckpoints(run.runId);
+        break;
+      case 'ended':
+        break;
+    }
+  }
+
+  private maybePush(run: ActiveRun): void {
+    const now = Date.now();
+    if (now - run.lastPush < pushIntervalMs) return;
+    run.lastPush = now;
+    const { emit } = this.opts;
+    if (run.pendingPush.length > 0) {
+      emit('run.metrics', {
+        runId: run.runId,
+        points: run.pendingPush.map((r) => ({ step: r.step, values: r.values })),
+      });
+      run.pendingPush = [];
+    }
+    if (run.lastProgress) {
+      const total = this.opts.runs.get(run.runId)?.totalSteps ?? 0;
+      const { step, imagesPerSecond } = run.lastProgress;
+      const batch = this.opts.runs.get(run.runId)?.config.batchSize ?? 1;
+      const stepsPerSecond = imagesPerSecond / batch;
+      emit('run.progress', {
+        runId: run.runId,
+        step,
+        totalSteps: total,
+        imagesPerSecond,
+        etaSeconds: stepsPerSecond > 0 ? Math.max(0, (total - step) / stepsPerSecond) : null,
+      });
+    }
+  }
+
+  private flush(run: ActiveRun): void {
+    if (!run.pendingMetrics) return;
+    if (run.pendingMetrics.length > 0) {
+      const rows = run.pendingMetrics;
+      run.pendingMetrics = [];
+      this.opts.runs.insertMetrics(run.runId, rows);
+      this.opts.runs.update(run.runId, { step: rows[rows.length - 1]!.step });
+    }
+  }
+
+  private pruneCheckpoints(runId: string): void {
+    const run = this.require(runId);
+    const all = this.opts.runs.checkpoints(runId);
+    const removable = all.filter((c) => !c.starred);
+    const excess = removable.length - run.config.keepCheckpoints;
+    for (const c of removable.slice(0, Math.max(0, excess))) {
+      this.opts.runs.removeCheckpoint(runId, c.step);
+      fs.rmSync(path.join(runFolder(this.opts.dataDir, runId), c.file), { force: true });
+    }
+  }
+
+  private emitStatus(runId: string): void {
+    const run = this.opts.runs.get(runId);
+    if (!run) return;
+    this.opts.emit('run.status', { runId, status: run.status, step: run.step, error: run.error });
+  }
+
+  async pause(id: string): Promise<RunSummary> {
+    return this.request(id, 'pause');
+  }
+
+  async stop(id: string): Promise<RunSummary> {
+    const run = this.require(id);
+    if (!this.active.has(id)) {
+      const idx = this.queue.indexOf(id);
+      if (idx >= 0) this.queue.splice(idx, 1);
+      if (run.status !== 'finished') this.opts.runs.update(id, { status: 'stopped' });
+      this.emitStatus(id);
+      return toSummary(this.require(id));
+    }
+    return this.request(id, 'stop');
+  }
+
+  private async request(id: string, what: 'pause' | 'stop'): Promise<RunSummary> {
+    const run = this.require(id);
+    const active = this.active.get(id);
+    if (!active?.worker) {
+      if (what === 'pause' && run.status === 'queued') {
+        const idx = this.queue.indexOf(id);
+        if (idx >= 0) this.queue.splice(idx, 1);
+        this.opts.runs.update(id, { status: 'paused' });
+        this.emitStatus(id);
+        return toSummary(this.require(id));
+      }
+      throw new ApiError('conflict', `Run "${run.name}" is ${run.status}, not training, so it cannot be ${what === 'pause' ? 'paused' : 'stopped'}.`);
+    }
+    active.requested = what;
+    active.worker.postMessage({ type: what } satisfies ToWorker);
+    await active.ended;
+    return toSummary(this.require(id));
+  }
+
+  async resume(id: string, backend?: 'auto' | BackendName): Promise<RunSummary> {
+    const run = this.require(id);
+    if (this.active.has(id) || this.queue.includes(id)) {
+      throw new ApiError('conflict', `Run "${run.name}" is already ${run.status}.`);
+    }
+    if (run.status === 'finished') {
+      throw new ApiError('conflict', `Run "${run.name}" has finished all ${run.totalSteps} steps. Start a new run to train further.`);
+    }
+    if (backend && backend !== run.config.backend) {
+      // The backend is part of the config the worker reads; the run's record keeps the change.
+      run.config.backend = backend;
+    }
+    this.enqueue(id);
+    return toSummary(this.require(id));
+  }
+
+  async delete(id: string): Promise<boolean> {
+    this.require(id);
+    if (this.active.has(id)) await this.request(id, 'stop');
+    const idx = this.queue.indexOf(id);
+    if (idx >= 0) this.queue.splice(idx, 1);
+    const deleted = this.opts.runs.delete(id);
+    fs.rmSync(runFolder(this.opts.dataDir, id), { recursive: true, force: true });
+    return deleted;
+  }
+
+  /** For tests and the CLI: resolves when the run is no longer training. */
+  async whenIdle(id: string): Promise<void> {
+    while (this.queue.includes(id) || this.active.has(id)) {
+      const active = this.active.get(id);
+      if (active?.worker) await active.ended;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Pauses every training run (each writes a checkpoint) so closing the app loses nothing. */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.queue.length = 0;
+    await Promise.all(
+      [...this.active.values()].filter((a) => a.worker).map((a) => this.request(a.runId, 'pause').catch(() => undefined)),
+    );
+    if (this.flushTimer) clearInterval(this.flushTimer);
+  }
+}

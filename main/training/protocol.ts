@@ -1,0 +1,40 @@
+import type { BackendName, TrainConfig } from '../../shared/config.js';
+import type { BackendStatus } from '../../shared/types.js';
+
+/** Messages between the run manager (main thread) and one training worker thread. */
+
+export interface StartMessage {
+  type: 'start';
+  runId: string;
+  /** Absolute run folder: checkpoints/, samples/ and config.json live here. */
+  runDir: string;
+  /** Absolute path of the dataset's training cache (see main/datasets cache format). */
+  cacheFile: string;
+  config: TrainConfig;
+  /** Backend asked for: 'auto' picks the best that loads. */
+  backend: 'auto' | BackendName;
+  /** Absolute checkpoint file to resume from; absent for a fresh run. */
+  resumeFrom?: string;
+  /** Number of images in the dataset (for DiffAugment 'auto'). */
+  datasetSize: number;
+}
+
+export type ToWorker =
+  | StartMessage
+  /** Write a checkpoint, then end with reason 'paused'. */
+  | { type: 'pause' }
+  /** Write a checkpoint, then end with reason 'stopped'. */
+  | { type: 'stop' };
+
+export type EndReason = 'finished' | 'paused' | 'stopped' | 'diverged' | 'failed';
+
+export type FromWorker =
+  | { type: 'backend'; backend: BackendName; notes: BackendStatus[] }
+  /** Metrics of one step (sent every config.metricsEvery steps). */
+  | { type: 'metrics'; step: number; wallTime: number; values: Record<string, number> }
+  | { type: 'progress'; step: number; imagesPerSecond: number }
+  /** A sample grid PNG was written; file is relative to runDir. */
+  | { type: 'sample'; step: number; file: string }
+  /** A checkpoint was written atomically; file is relative to runDir. */
+  | { type: 'checkpoint'; step: number; file: string }
+  | { type: 'ended'; reason: EndReason; step: number; error?: string };

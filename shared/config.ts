@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+export const backendNames = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof backendNames)[number];
+
+export const resolutions = [32, 64, 128] as const;
+export type Resolution = (typeof resolutions)[number];
+
+export const cacheResolutions = [32, 64, 128, 256] as const;
+export const cropModes = ['center', 'pad', 'stretch'] as const;
+export type CropMode = (typeof cropModes)[number];
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const positive = (max: number) => z.number().gt(0).max(max);
+
+/**
+ * Everything that defines a training run. Stored with the run as JSON, so adding a field needs a
+ * default here: older runs then read back with it.
+ */
+export const trainConfigSchema = z.object({
+  resolution: z.union([z.literal(32), z.literal(64), z.literal(128)]).default(32),
+  /** Latent vector length (z). */
+  latentSize: int(8, 512).default(100),
+  /** Channel width multiplier: 1 is the classic DCGAN (64 base channels). */
+  width: z.number().min(0.125).max(4).default(1),
+  batchSize: int(1, 512).default(64),
+  /** Total iterations (one D step and one G step each). */
+  steps: int(1, 10_000_000).default(2000),
+  lrG: positive(1).default(0.0002),
+  lrD: positive(1).default(0.0002),
+  beta1: z.number().min(0).lt(1).default(0.5),
+  beta2: z.number().min(0).lt(1).default(0.999),
+  loss: z.enum(['bce', 'hinge']).default('bce'),
+  /** 'auto' turns DiffAugment on for datasets under 5,000 images. */
+  diffAugment: z.enum(['auto', 'on', 'off']).default('auto'),
+  augmentPolicy: z
+    .array(z.enum(['translation', 'color', 'cutout']))
+    .default(['translation', 'color', 'cutout']),
+  /** EMA decay of the generator copy used for samples; 0 turns EMA off. */
+  emaDecay: z.number().min(0).lt(1).default(0.999),
+  seed: int(0, 2 ** 31 - 1).default(1),
+  metricsEvery: int(1, 100_000).default(10),
+  sampleEvery: int(1, 1_000_000).default(200),
+  /** Number of images in the fixed sample grid. */
+  sampleCount: int(1, 64).default(16),
+  checkpointMinutes: z.number().min(0.05).max(24 * 60).default(5),
+  keepCheckpoints: int(1, 100).default(3),
+  crop: z.enum(cropModes).default('center'),
+  flip: z.boolean().default(false),
+  backend: z.enum(['auto', ...backendNames]).default('auto'),
+});
+
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+
+export const defaultTrainConfig: TrainConfig = trainConfigSchema.parse({});
+
+export interface Preset {
+  id: string;
+  label: string;
+  description: string;
+  config: TrainConfigInput;
+}
+
+export const presets: readonly Preset[] = [
+  {
+    id: 'quick',
+    label: 'Quick look (32 px)',
+    description: 'Small and fast: see within minutes whether the data can be learned.',
+    config: { resolution: 32, batchSize: 64, steps: 2000 },
+  },
+  {
+    id: 'standard',
+    label: 'Standard (64 px)',
+    description: 'A good default for most folders of a few thousand images.',
+    config: { resolution: 64, batchSize: 64, steps: 20_000 },
+  },
+  {
+    id: 'detailed',
+    label: 'Detailed (128 px)',
+    description: 'More detail, much slower: best on a GPU backend.',
+    config: { resolution: 128, batchSize: 32, steps: 50_000, width: 0.5 },
+  },
+];
+
+export function presetConfig(id: string): TrainConfig {
+  const preset = presets.find((p) => p.id === id);
+  if (!preset) throw new Error(`Unknown preset "${id}". Choose one of: ${presets.map((p) => p.id).join(', ')}.`);
+  return trainConfigSchema.parse(preset.config);
+}

@@ -1,0 +1,36 @@
+import type { RunStatus } from './types.js';
+
+/** Events pushed from the engine to the UI. Each is declared once, with its payload type. */
+export interface EventPayloads {
+  'run.status': { runId: string; status: RunStatus; step: number; error: string | null };
+  'run.progress': {
+    runId: string;
+    step: number;
+    totalSteps: number;
+    imagesPerSecond: number;
+    etaSeconds: number | null;
+  };
+  'run.metrics': { runId: string; points: { step: number; values: Record<string, number> }[] };
+  'run.sample': { runId: string; step: number; url: string };
+  'dataset.progress': {
+    datasetId: string;
+    phase: 'scanning' | 'caching' | 'thumbnails';
+    done: number;
+    total: number | null;
+  };
+  'dataset.status': { datasetId: string };
+}
+
+export type EventName = keyof EventPayloads;
+export const eventNames = [
+  'run.status',
+  'run.progress',
+  'run.metrics',
+  'run.sample',
+  'dataset.progress',
+  'dataset.status',
+] as const satisfies readonly EventName[];
+
+// A compile error here means an event was added to EventPayloads but not to eventNames.
+type MissingEvent = Exclude<EventName, (typeof eventNames)[number]>;
+export const allEventsListed: [MissingEvent] extends [never] ? true : never = true;
