@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import Database from 'better-sqlite3';
 import type { Database as DB, Statement } from 'better-sqlite3';
-import { migrate } from './migrations/index.js';
+import { FutureSchemaError, latestVersion, migrate } from './migrations/index.js';
 
 export class StoreOpenError extends Error {
   constructor(message: string) {
@@ -97,6 +97,11 @@ export function openDatabase(dataDir: string): Connection {
       );
     }
     throw new StoreOpenError(`Could not read the database ${file}: ${(err as Error).message}.`);
+  }
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > latestVersion) {
+    db.close();
+    throw new FutureSchemaError(version);
   }
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

@@ -191,7 +191,7 @@ export class RunStore {
         series[name] = this.conn
           .prepare<[{ run: string; name: string; lo: number; bucket: number }], MetricPointRow>(
             `SELECT MAX(step) AS step, AVG(value) AS value FROM metrics
-             WHERE run_id = @run AND name = @name GROUP BY (step - @lo) / @bucket ORDER BY step`,
+             WHERE run_id = @run AND name = @name GROUP BY CAST((step - @lo) / @bucket AS INTEGER) ORDER BY step`,
           )
           .all({ run: runId, name, lo, bucket });
       }

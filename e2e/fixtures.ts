@@ -1,0 +1,55 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { test as base, type APIRequestContext } from '@playwright/test';
+
+export interface ServeInstance {
+  url: string;
+  origin: string;
+  token: string;
+  dataDir: string;
+  /** POSTs an API call with the token, returning the parsed envelope. */
+  call(api: APIRequestContext, method: string, input?: unknown): Promise<{ ok: boolean; result?: unknown; error?: { code: string; message: string } }>;
+}
+
+/** Starts `gan-studio serve` on a random port with a fresh data folder, as a user would. */
+async function startServe(dataDir: string): Promise<{ child: ChildProcess; url: string; token: string }> {
+  const child = spawn(process.execPath, ['bin/gan-studio.js', 'serve', '--port', '0', '--json', '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const first = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`gan-studio serve exited with code ${code}`)));
+  });
+  const { url, token } = JSON.parse(first) as { url: string; token: string };
+  return { child, url, token };
+}
+
+export const test = base.extend<{ serve: ServeInstance }>({
+  serve: async ({}, use) => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-studio-e2e-'));
+    const { child, url, token } = await startServe(dataDir);
+    const origin = new URL(url).origin;
+    await use({
+      url,
+      origin,
+      token,
+      dataDir,
+      async call(api, method, input = {}) {
+        const response = await api.post(`${origin}/api/${method}`, {
+          headers: { authorization: `Bearer ${token}` },
+          data: input,
+        });
+        return (await response.json()) as Awaited<ReturnType<ServeInstance['call']>>;
+      },
+    });
+    child.kill('SIGINT');
+    await new Promise((r) => child.once('exit', r));
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  },
+});
+
+export { expect } from '@playwright/test';

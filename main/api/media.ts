@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { runFolder } from '../training/manager.js';
+import type { Studio } from './studio.js';
+
+export interface MediaFile {
+  file: string;
+  contentType: string;
+}
+
+const contentTypes: Record<string, string> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.gif': 'image/gif',
+  '.avif': 'image/avif',
+  '.tif': 'image/tiff',
+  '.tiff': 'image/tiff',
+  '.svg': 'image/svg+xml',
+  '.bmp': 'image/bmp',
+};
+
+export function contentTypeOf(file: string): string {
+  return contentTypes[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+}
+
+function inside(parent: string, child: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+/**
+ * Maps the renderer's `/media/...` URLs to files, allowing only run folders and registered
+ * datasets: no URL can name an arbitrary path on disk. Used by the Electron protocol handler and
+ * by `serve` alike.
+ *   /media/runs/<runId>/samples/<file>.png
+ *   /media/datasets/<id>/thumbs/<fileId>
+ *   /media/datasets/<id>/files/<fileId>
+ */
+export class MediaResolver {
+  constructor(private readonly studio: Studio) {}
+
+  async resolve(urlPath: string): Promise<MediaFile | null> {
+    let parts: string[];
+    try {
+      parts = urlPath.split('?')[0]!.split('/').filter(Boolean).map(decodeURIComponent);
+    } catch {
+      return null;
+    }
+    if (parts[0] !== 'media' || parts.some((p) => p === '..' || p.includes('/') || p.includes('\\'))) return null;
+    const [, kind, id, sub, name] = parts;
+    if (!kind || !id || !sub || !name || parts.length !== 5) return null;
+    try {
+      if (kind === 'runs' && sub === 'samples') {
+        if (!this.studio.runs.get(id)) return null;
+        const dir = path.join(runFolder(this.studio.options.dataDir, id), 'samples');
+        const file = path.join(dir, name);
+        if (!inside(dir, file) || !fs.existsSync(file)) return null;
+        return { file, contentType: contentTypeOf(file) };
+      }
+      if (kind === 'datasets') {
+        const fileId = Number(name);
+        if (!Number.isInteger(fileId)) return null;
+        if (sub === 'thumbs') {
+          const file = await this.studio.datasets.thumbnail(id, fileId);
+          return { file, contentType: contentTypeOf(file) };
+        }
+        if (sub === 'files') {
+          const file = this.studio.datasets.originalPath(id, fileId);
+          return { file, contentType: contentTypeOf(file) };
+        }
+      }
+    } catch {
+      return null;
+    }
+    return null;
+  }
+}

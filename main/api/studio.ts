@@ -1,0 +1,121 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import type { AppInfo, BackendStatus } from '../../shared/types.js';
+import { openDatabase, type Connection } from '../store/database.js';
+import { DatasetStore } from '../store/datasets.js';
+import { RunStore } from '../store/runs.js';
+import { DatasetService } from '../datasets/service.js';
+import { TrainingManager } from '../training/manager.js';
+import { probeBackends } from '../training/backends.js';
+import { EventBus } from './event-bus.js';
+import { createHandlers } from './handlers.js';
+import { createRouter, type Router } from './router.js';
+import { MediaResolver } from './media.js';
+
+export interface StudioOptions {
+  dataDir: string;
+  shell: AppInfo['shell'];
+  /** Runs allowed to train at once (default 1: one core trains, one serves the UI). */
+  maxConcurrentRuns?: number;
+}
+
+/** The default data folder, shared by the desktop app and the CLI (Electron's userData). */
+export function defaultDataDir(): string {
+  const home = os.homedir();
+  switch (process.platform) {
+    case 'darwin':
+      return path.join(home, 'Library', 'Application Support', 'GAN Studio');
+    case 'win32':
+      return path.join(process.env['APPDATA'] ?? path.join(home, 'AppData', 'Roaming'), 'GAN Studio');
+    default:
+      return path.join(process.env['XDG_CONFIG_HOME'] ?? path.join(home, '.config'), 'GAN Studio');
+  }
+}
+
+function packageVersion(name: string): string {
+  try {
+    const require = createRequire(import.meta.url);
+    return (require(`${name}/package.json`) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The app's own version, from the package.json above this module (source or compiled). */
+function appVersion(): string {
+  let dir = path.dirname(new URL(import.meta.url).pathname);
+  for (let i = 0; i < 5; i++, dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'gan-studio') return pkg.version ?? '0.0.0';
+    }
+  }
+  return '0.0.0';
+}
+
+/** Everything behind the API, composed once; the Electron app and `serve` each wrap one. */
+export class Studio {
+  readonly conn: Connection;
+  readonly events = new EventBus();
+  readonly runs: RunStore;
+  readonly datasets: DatasetService;
+  readonly training: TrainingManager;
+  readonly router: Router;
+  readonly media: MediaResolver;
+  private backends: Promise<BackendStatus[]> | null = null;
+
+  constructor(readonly options: StudioOptions) {
+    fs.mkdirSync(options.dataDir, { recursive: true });
+    this.conn = openDatabase(options.dataDir);
+    this.runs = new RunStore(this.conn);
+    const datasetStore = new DatasetStore(this.conn);
+    this.datasets = new DatasetService({
+      conn: this.conn,
+      datasets: datasetStore,
+      dataDir: options.dataDir,
+      emit: this.events.emit,
+    });
+    this.training = new TrainingManager({
+      runs: this.runs,
+      dataDir: options.dataDir,
+      emit: this.events.emit,
+      maxConcurrent: options.maxConcurrentRuns ?? 1,
+      caches: {
+        datasetSize: (id) => this.datasets.get(id).imageCount,
+        ensureCache: (id, s) => this.datasets.buildCache({ id, resolution: s.resolution as 32, crop: s.crop, flip: s.flip }),
+      },
+    });
+    this.media = new MediaResolver(this);
+    this.router = createRouter(createHandlers(this), {
+      onInternalError: (method, err) => console.error(`[api] ${method} failed:`, err),
+    });
+  }
+
+  async info(): Promise<AppInfo> {
+    const backends = (this.backends ??= probeBackends());
+    const versions: AppInfo['versions'] = {
+      node: process.versions.node,
+      tfjs: packageVersion('@tensorflow/tfjs-core'),
+    };
+    if (process.versions['electron']) versions.electron = process.versions['electron'];
+    if (process.versions['chrome']) versions.chrome = process.versions['chrome'];
+    return {
+      name: 'GAN Studio',
+      version: appVersion(),
+      versions,
+      platform: `${process.platform}-${process.arch}`,
+      dataDir: this.options.dataDir,
+      shell: this.options.shell,
+      backends: await backends,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.training.close();
+    await this.datasets.close();
+    this.conn.close();
+  }
+}

@@ -1,0 +1,317 @@
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { trainConfigSchema, type TrainConfigInput } from '../shared/config.js';
+import { ApiError } from '../shared/errors.js';
+import type { DatasetSummary, RunSummary } from '../shared/types.js';
+import { Studio, defaultDataDir } from './api/studio.js';
+import { startServer } from './server/server.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const rendererDir = path.resolve(here, '../renderer');
+
+const usage = `GAN Studio — train GANs on your image folders.
+
+Usage:
+  gan-studio serve [--port N] [--host H] [--data-dir D]
+      Serve the studio to a browser on this machine; prints the URL with its access token.
+  gan-studio datasets add DIR [--resolution N] [--crop center|pad|stretch] [--json]
+  gan-studio datasets list [--json]
+  gan-studio train (--data DIR | --dataset ID | --resume RUN) [--preset quick|standard|detailed]
+      [--resolution N] [--steps N] [--backend auto|tensorflow|webgpu|wasm|cpu] [--json]
+      [--lr X] [--lr-g X] [--lr-d X] [--batch-size N] [--loss bce|hinge] [--latent-size N]
+      [--width X] [--seed N] [--ema-decay X] [--diff-augment auto|on|off] [--sample-every N]
+      [--metrics-every N] [--checkpoint-minutes X] [--keep-checkpoints N] [--crop MODE] [--flip]
+      Ctrl-C writes a checkpoint and exits; resume with --resume RUN.
+  gan-studio runs list [--json]
+
+Every command takes --data-dir (default: ${defaultDataDir()}).
+`;
+
+class UsageError extends Error {}
+
+const common = {
+  'data-dir': { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} satisfies ParseArgsConfig['options'];
+
+/** CLI flags for config fields: kebab-case flag → config key, and how to read its value. */
+const configFlags: Record<string, { key: keyof TrainConfigInput | 'lr'; kind: 'number' | 'string' | 'boolean' }> = {
+  resolution: { key: 'resolution', kind: 'number' },
+  steps: { key: 'steps', kind: 'number' },
+  backend: { key: 'backend', kind: 'string' },
+  lr: { key: 'lr', kind: 'number' },
+  'lr-g': { key: 'lrG', kind: 'number' },
+  'lr-d': { key: 'lrD', kind: 'number' },
+  beta1: { key: 'beta1', kind: 'number' },
+  beta2: { key: 'beta2', kind: 'number' },
+  'batch-size': { key: 'batchSize', kind: 'number' },
+  loss: { key: 'loss', kind: 'string' },
+  'latent-size': { key: 'latentSize', kind: 'number' },
+  width: { key: 'width', kind: 'number' },
+  seed: { key: 'seed', kind: 'number' },
+  'ema-decay': { key: 'emaDecay', kind: 'number' },
+  'diff-augment': { key: 'diffAugment', kind: 'string' },
+  'sample-every': { key: 'sampleEvery', kind: 'number' },
+  'metrics-every': { key: 'metricsEvery', kind: 'number' },
+  'checkpoint-minutes': { key: 'checkpointMinutes', kind: 'number' },
+  'keep-checkpoints': { key: 'keepCheckpoints', kind: 'number' },
+  crop: { key: 'crop', kind: 'string' },
+  flip: { key: 'flip', kind: 'boolean' },
+};
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options: { ...common, ...options }, allowPositionals: true, strict: true } as const);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function openStudio(dataDir: string | undefined): Studio {
+  return new Studio({ dataDir: path.resolve(dataDir ?? defaultDataDir()), shell: 'serve' });
+}
+
+function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+function datasetLine(d: DatasetSummary): string {
+  return `${d.id}  ${d.status.padEnd(9)} ${String(d.imageCount).padStart(6)} images  ${String(d.skippedCount).padStart(5)} skipped  ${d.name}  (${d.path})`;
+}
+
+function runLine(r: RunSummary): string {
+  return `${r.id}  ${r.status.padEnd(11)} step ${r.step}/${r.totalSteps}  ${r.resolution}px  ${r.backend ?? '-'}  ${r.name}`;
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' } } as const);
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${values.port}".`);
+  const studio = openStudio(values['data-dir']);
+  const server = await startServer({ studio, staticDir: rendererDir, port, ...(values.host ? { host: values.host } : {}) });
+  if (values.json) printJson({ url: server.url, port: server.port, token: server.token, dataDir: studio.options.dataDir });
+  else {
+    process.stdout.write(`GAN Studio is serving ${studio.options.dataDir}\nOpen: ${server.url}\nPress Ctrl-C to stop.\n`);
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+  await studio.close();
+}
+
+async function addDataset(studio: Studio, dir: string, json: boolean): Promise<DatasetSummary> {
+  const added = await studio.datasets.add({ path: path.resolve(dir), minSize: 16 });
+  let last = 0;
+  const unsubscribe = studio.events.subscribe((e) => {
+    if (json || e.name !== 'dataset.progress' || e.payload.datasetId !== added.id) return;
+    const now = Date.now();
+    if (now - last < 250) return;
+    last = now;
+    const { phase, done, total } = e.payload;
+    process.stderr.write(`\r${phase} ${done}${total ? `/${total}` : ''}   `);
+  });
+  await studio.datasets.waitForScan(added.id);
+  unsubscribe();
+  if (!json) process.stderr.write('\n');
+  return studio.datasets.get(added.id);
+}
+
+async function datasets(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parse(rest, { resolution: { type: 'string' }, crop: { type: 'string' } } as const);
+  const studio = openStudio(values['data-dir']);
+  try {
+    if (sub === 'list') {
+      const list = studio.datasets.list();
+      if (values.json) printJson(list);
+      else if (list.length === 0) process.stdout.write('No datasets yet. Add one: gan-studio datasets add DIR\n');
+      else for (const d of list) process.stdout.write(`${datasetLine(d)}\n`);
+      return;
+    }
+    if (sub === 'add') {
+      const dir = positionals[0];
+      if (!dir) throw new UsageError('Name the folder to add: gan-studio datasets add DIR');
+      const detail = await addDataset(studio, dir, values.json);
+      let cache: { key: string; count: number } | null = null;
+      if (values.resolution && detail.status === 'ready') {
+        const resolution = Number(values.resolution);
+        if (![32, 64, 128, 256].includes(resolution)) throw new UsageError('--resolution must be 32, 64, 128 or 256.');
+        const crop = (values.crop ?? 'center') as 'center';
+        cache = await studio.datasets.buildCache({ id: detail.id, resolution: resolution as 32, crop, flip: false });
+      }
+      if (values.json) printJson({ ...detail, cache });
+      else {
+        process.stdout.write(`${datasetLine(detail)}\n`);
+        if (detail.error) process.stdout.write(`${detail.error}\n`);
+        if (cache) process.stdout.write(`Training cache ${cache.key}: ${cache.count} images at ${values.resolution}px\n`);
+      }
+      if (detail.status !== 'ready') process.exitCode = 1;
+      return;
+    }
+    throw new UsageError(`Unknown datasets command "${sub ?? ''}". Use: datasets add DIR | datasets list`);
+  } finally {
+    await studio.close();
+  }
+}
+
+async function runs(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  const { values } = parse(rest, {});
+  if (sub !== 'list') throw new UsageError(`Unknown runs command "${sub ?? ''}". Use: runs list`);
+  const studio = openStudio(values['data-dir']);
+  try {
+    const list = studio.runs.list();
+    if (values.json) printJson(list.map(({ config: _c, backendNotes: _b, ...r }) => r));
+    else if (list.length === 0) process.stdout.write('No runs yet. Start one: gan-studio train --data DIR\n');
+    else for (const r of list) process.stdout.write(`${runLine(r)}\n`);
+  } finally {
+    await studio.close();
+  }
+}
+
+async function train(args: string[]): Promise<void> {
+  const flagOptions = Object.fromEntries(
+    Object.entries(configFlags).map(([flag, { kind }]) => [flag, { type: kind === 'boolean' ? 'boolean' : 'string' }]),
+  ) as Record<string, { type: 'string' | 'boolean' }>;
+  const { values } = parse(args, {
+    ...flagOptions,
+    data: { type: 'string' },
+    dataset: { type: 'string' },
+    preset: { type: 'string' },
+    resume: { type: 'string' },
+    name: { type: 'string' },
+  });
+  const v = values as Record<string, string | boolean | undefined>;
+  const config: Record<string, unknown> = {};
+  for (const [flag, { key, kind }] of Object.entries(configFlags)) {
+    const raw = v[flag];
+    if (raw === undefined) continue;
+    const value = kind === 'number' ? Number(raw) : raw;
+    if (kind === 'number' && !Number.isFinite(value)) throw new UsageError(`--${flag} needs a number, not "${String(raw)}".`);
+    if (key === 'lr') {
+      config['lrG'] = value;
+      config['lrD'] = value;
+    } else config[key] = value;
+  }
+  const check = trainConfigSchema.partial().safeParse(config);
+  if (!check.success) {
+    const issue = check.error.issues[0]!;
+    throw new UsageError(`Invalid --${issue.path.join('.')}: ${issue.message}.`);
+  }
+  const sources = [v['data'], v['dataset'], v['resume']].filter((x) => x !== undefined);
+  if (sources.length !== 1) throw new UsageError('Give exactly one of --data DIR, --dataset ID or --resume RUN.');
+  const json = values.json === true;
+  const studio = openStudio(v['data-dir'] as string | undefined);
+  try {
+    let run: RunSummary;
+    if (typeof v['resume'] === 'string') {
+      run = await studio.training.resume(v['resume'], config['backend'] as 'auto' | undefined);
+    } else {
+      let datasetId = v['dataset'] as string | undefined;
+      if (typeof v['data'] === 'string') {
+        const detail = await addDataset(studio, v['data'], json);
+        if (detail.status !== 'ready') throw new Error(detail.error ?? `The folder has no usable images (${detail.status}).`);
+        datasetId = detail.id;
+      }
+      run = await studio.training.start({
+        datasetId: datasetId!,
+        name: v['name'] as string | undefined,
+        preset: v['preset'] as string | undefined,
+        config: config as Partial<TrainConfigInput>,
+      });
+    }
+    const runId = run.id;
+    let lastIps = 0;
+    const unsubscribe = studio.events.subscribe((e) => {
+      if (e.name === 'run.progress' && e.payload.runId === runId) {
+        lastIps = e.payload.imagesPerSecond;
+        if (!json) {
+          const eta = e.payload.etaSeconds === null ? '' : `  ETA ${Math.round(e.payload.etaSeconds)}s`;
+          process.stderr.write(`\rstep ${e.payload.step}/${e.payload.totalSteps}  ${e.payload.imagesPerSecond.toFixed(1)} img/s${eta}   `);
+        }
+      }
+      if (e.name === 'run.status' && e.payload.runId === runId && !json && e.payload.status === 'running') {
+        const r = studio.runs.get(runId);
+        if (r?.backend) process.stderr.write(`Training ${runId} on ${r.backend}\n`);
+      }
+    });
+    let interrupted = false;
+    const onSigint = () => {
+      if (interrupted) return;
+      interrupted = true;
+      if (!json) process.stderr.write('\nPausing: writing a checkpoint…\n');
+      void studio.training.pause(runId).catch(() => undefined);
+    };
+    process.on('SIGINT', onSigint);
+    await studio.training.whenIdle(runId);
+    process.off('SIGINT', onSigint);
+    unsubscribe();
+    const final = studio.runs.get(runId)!;
+    const last = studio.runs.metrics(runId, ['dLoss', 'gLoss'], 100_000);
+    const figures = {
+      runId,
+      status: final.status,
+      step: final.step,
+      backend: final.backend,
+      dLoss: last['dLoss']?.at(-1)?.value ?? null,
+      gLoss: last['gLoss']?.at(-1)?.value ?? null,
+      imagesPerSecond: lastIps,
+      trainSeconds: final.trainSeconds,
+      error: final.error,
+    };
+    if (json) printJson(figures);
+    else {
+      process.stderr.write('\n');
+      process.stdout.write(`${runLine(final)}\n`);
+      if (final.error) process.stdout.write(`${final.error}\n`);
+      if (final.status === 'paused' || final.status === 'interrupted') process.stdout.write(`Resume with: gan-studio train --resume ${runId}\n`);
+    }
+    if (final.status === 'failed') process.exitCode = 1;
+  } finally {
+    await studio.close();
+  }
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (!command || command === '--help' || command === '-h' || command === 'help') {
+      process.stdout.write(usage);
+      return 0;
+    }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(usage);
+      return 0;
+    }
+    switch (command) {
+      case 'serve':
+        await serve(rest);
+        break;
+      case 'datasets':
+        await datasets(rest);
+        break;
+      case 'runs':
+        await runs(rest);
+        break;
+      case 'train':
+        await train(rest);
+        break;
+      default:
+        throw new UsageError(`Unknown command "${command}".`);
+    }
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n\n${usage}`);
+      return 2;
+    }
+    const message = err instanceof ApiError || err instanceof Error ? err.message : String(err);
+    process.stderr.write(`gan-studio: ${message}\n`);
+    return 1;
+  }
+}

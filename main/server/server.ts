@@ -1,0 +1,244 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { maxRequestBytes } from '../../shared/api.js';
+import type { Envelope, ErrorCode } from '../../shared/errors.js';
+import type { Studio } from '../api/studio.js';
+import { contentTypeOf } from '../api/media.js';
+import { contentSecurityPolicy } from './csp.js';
+
+export interface ServeOptions {
+  studio: Studio;
+  /** Folder of the built renderer (index.html and assets). */
+  staticDir: string;
+  port?: number;
+  host?: string;
+  /** Fixed token (tests); a random one otherwise. */
+  token?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+const cookieName = 'gan_studio_token';
+
+const statusOf: Record<ErrorCode, number> = {
+  invalid_input: 400,
+  unknown_method: 404,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unauthorized: 401,
+  unavailable: 503,
+  internal: 500,
+};
+
+function sameToken(a: string | undefined, b: string): boolean {
+  if (!a) return false;
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function tokenOf(req: http.IncomingMessage, url: URL): string | undefined {
+  const auth = req.headers.authorization;
+  if (auth?.startsWith('Bearer ')) return auth.slice(7);
+  const fromQuery = url.searchParams.get('token');
+  if (fromQuery) return fromQuery;
+  const cookies = req.headers.cookie?.split(';').map((c) => c.trim().split('=')) ?? [];
+  return cookies.find(([k]) => k === cookieName)?.[1];
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+function errorEnvelope(code: ErrorCode, message: string): Envelope<never> {
+  return { ok: false, error: { code, message } };
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxRequestBytes) {
+      req.resume();
+      resolve('too-large');
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxRequestBytes) {
+        req.destroy();
+        resolve('too-large');
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * `serve` mode: the built renderer plus the same API as the desktop app, on loopback. Requests are
+ * `POST /api/<method>` with a JSON body; events arrive over the WebSocket at `/ws`. Both need the
+ * token printed in the URL (as a bearer header, a query parameter, or the cookie the page gets).
+ */
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const { studio, staticDir } = options;
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  let port = options.port ?? 0;
+
+  const allowedHost = (value: string | undefined): boolean => {
+    // Guards against DNS rebinding: a page on another origin that resolves to 127.0.0.1.
+    if (!value) return false;
+    return [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${host}:${port}`].includes(value);
+  };
+
+  const server = http.createServer((req, res) => {
+    void handle(req, res).catch((err: unknown) => {
+      console.error('[serve] request failed:', err);
+      if (!res.headersSent) sendJson(res, 500, errorEnvelope('internal', 'The server failed on this request; see its console.'));
+      else res.end();
+    });
+  });
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('referrer-policy', 'no-referrer');
+    if (!allowedHost(req.headers.host)) {
+      sendJson(res, 403, errorEnvelope('unauthorized', 'Requests must address 127.0.0.1 or localhost directly.'));
+      return;
+    }
+    const authorized = sameToken(tokenOf(req, url), token);
+
+    if (url.pathname.startsWith('/api/')) {
+      if (!authorized) {
+        sendJson(res, 401, errorEnvelope('unauthorized', 'Missing or wrong token. Open the URL that `gan-studio serve` printed, token included.'));
+        return;
+      }
+      if (req.method !== 'POST') {
+        res.setHeader('allow', 'POST');
+        sendJson(res, 405, errorEnvelope('invalid_input', 'API methods are called with POST and a JSON body.'));
+        return;
+      }
+      const body = await readBody(req);
+      if (body === 'too-large') {
+        sendJson(res, 413, errorEnvelope('payload_too_large', `The request is larger than ${maxRequestBytes / 1024 / 1024} MiB. Send less data in one call.`));
+        return;
+      }
+      let input: unknown = {};
+      if (body.length > 0) {
+        try {
+          input = JSON.parse(body.toString('utf8'));
+        } catch {
+          sendJson(res, 400, errorEnvelope('invalid_input', 'The request body is not valid JSON.'));
+          return;
+        }
+      }
+      const method = decodeURIComponent(url.pathname.slice('/api/'.length));
+      const envelope = await studio.router.call(method, input);
+      sendJson(res, envelope.ok ? 200 : statusOf[envelope.error.code], envelope);
+      return;
+    }
+
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      sendJson(res, 405, errorEnvelope('invalid_input', 'Only GET is served here.'));
+      return;
+    }
+
+    if (url.pathname.startsWith('/media/')) {
+      if (!authorized) {
+        sendJson(res, 401, errorEnvelope('unauthorized', 'Missing or wrong token.'));
+        return;
+      }
+      const media = await studio.media.resolve(url.pathname);
+      if (!media) {
+        sendJson(res, 404, errorEnvelope('not_found', 'No such image.'));
+        return;
+      }
+      res.writeHead(200, { 'content-type': media.contentType, 'cache-control': 'private, max-age=60' });
+      fs.createReadStream(media.file).pipe(res);
+      return;
+    }
+
+    // The page itself: the token in the URL becomes a same-site cookie, so fetch, images and the
+    // WebSocket carry it without the page's script ever handling it.
+    if (authorized && url.searchParams.has('token')) {
+      res.setHeader('set-cookie', `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`);
+    }
+    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    const file = path.resolve(staticDir, rel);
+    const insideStatic = path.relative(staticDir, file);
+    const target =
+      !insideStatic.startsWith('..') && fs.existsSync(file) && fs.statSync(file).isFile()
+        ? file
+        : path.join(staticDir, 'index.html');
+    if (!fs.existsSync(target)) {
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`The UI has not been built: run \`npm run build\` (or \`npm run serve\`), then reload.\n`);
+      return;
+    }
+    const headers: Record<string, string> = { 'content-type': contentTypeOf(target) };
+    if (target.endsWith('.html')) {
+      headers['content-type'] = 'text/html; charset=utf-8';
+      headers['content-security-policy'] = contentSecurityPolicy;
+      headers['cache-control'] = 'no-store';
+    } else if (target.endsWith('.js')) headers['content-type'] = 'text/javascript; charset=utf-8';
+    else if (target.endsWith('.css')) headers['content-type'] = 'text/css; charset=utf-8';
+    else if (target.endsWith('.svg')) headers['content-type'] = 'image/svg+xml';
+    res.writeHead(200, headers);
+    if (req.method === 'HEAD') res.end();
+    else fs.createReadStream(target).pipe(res);
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const sockets = new Set<WebSocket>();
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/ws' || !allowedHost(req.headers.host) || !sameToken(tokenOf(req, url), token)) {
+      socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+      ws.on('error', () => sockets.delete(ws));
+    });
+  });
+  const unsubscribe = studio.events.subscribe((event) => {
+    const text = JSON.stringify({ event: event.name, payload: event.payload });
+    for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(text);
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost}:${port}/?token=${token}`,
+    port,
+    token,
+    async close() {
+      unsubscribe();
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

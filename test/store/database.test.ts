@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { openDatabase, StoreOpenError } from '../../main/store/database.js';
+import { latestVersion } from '../../main/store/migrations/index.js';
+import { tempDir } from '../helpers/temp.js';
+
+describe('openDatabase', () => {
+  it('creates every table from an empty folder, in WAL mode, at the latest version', () => {
+    const dir = tempDir();
+    const conn = openDatabase(dir);
+    const tables = conn.db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .pluck()
+      .all();
+    expect(tables).toEqual(
+      expect.arrayContaining(['checkpoints', 'dataset_caches', 'dataset_files', 'datasets', 'metrics', 'runs', 'samples']),
+    );
+    expect(conn.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(conn.db.pragma('user_version', { simple: true })).toBe(latestVersion);
+    expect(conn.db.pragma('foreign_keys', { simple: true })).toBe(1);
+    conn.close();
+  });
+
+  it('re-opens an existing database without migrating again or losing rows', () => {
+    const dir = tempDir();
+    const first = openDatabase(dir);
+    first.db.prepare("INSERT INTO datasets (id, name, path, status, created_at, updated_at) VALUES ('d1', 'n', '/x', 'ready', 1, 1)").run();
+    first.close();
+    const second = openDatabase(dir);
+    expect(second.db.prepare('SELECT COUNT(*) FROM datasets').pluck().get()).toBe(1);
+    expect(second.db.pragma('user_version', { simple: true })).toBe(latestVersion);
+    second.close();
+  });
+
+  it('refuses a database written by a newer version, without changing it', () => {
+    const dir = tempDir();
+    const raw = new Database(path.join(dir, 'studio.db'));
+    raw.pragma(`user_version = ${latestVersion + 1000}`);
+    raw.close();
+    const before = fs.readFileSync(path.join(dir, 'studio.db'));
+    expect(() => openDatabase(dir)).toThrow(/newer GAN Studio/);
+    expect(fs.readFileSync(path.join(dir, 'studio.db')).equals(before)).toBe(true);
+  });
+
+  it('refuses a file that is not SQLite and leaves it untouched', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'studio.db');
+    const content = 'these are my notes, not a database\n'.repeat(200);
+    fs.writeFileSync(file, content);
+    expect(() => openDatabase(dir)).toThrow(StoreOpenError);
+    expect(() => openDatabase(dir)).toThrow(/not an SQLite file.*left untouched/);
+    expect(fs.readFileSync(file, 'utf8')).toBe(content);
+    expect(fs.existsSync(`${file}-wal`)).toBe(false);
+  });
+
+  it('explains a data folder that cannot be written', () => {
+    const dir = tempDir();
+    const blocker = path.join(dir, 'a-file');
+    fs.writeFileSync(blocker, 'x');
+    // A folder below a regular file can never be created, whoever runs the test (root included).
+    expect(() => openDatabase(path.join(blocker, 'data'))).toThrow(/cannot be written.*--data-dir/);
+  });
+});
