@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const cli = new URL('../out/main/cli.js', import.meta.url);
 if (!existsSync(fileURLToPath(cli))) {
-  process.stderr.write('gan-studio: the app is not built yet. Run `npm run build` in the project folder first.\n');
+  process.stderr.write(
+    'gan-studio: the app is not built yet. Run `npm run build` in the project folder first.\n',
+  );
   process.exit(1);
 }
 const { runCli } = await import(cli.href);

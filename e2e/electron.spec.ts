@@ -37,18 +37,23 @@ test.describe('desktop app (Electron)', () => {
       args: ['out/main/app/main.js', '--data-dir', dataDir],
     });
     try {
-      const window = await app.firstWindow();
-      await expect(window.getByRole('navigation', { name: 'Main' })).toBeVisible();
-      expect(await window.title()).toBe('GAN Studio');
-      const shape = await window.evaluate(() => ({
+      const page = await app.firstWindow();
+      await expect(page.getByRole('navigation', { name: 'Main' })).toBeVisible();
+      expect(await page.title()).toBe('GAN Studio');
+      const shape = await page.evaluate(() => ({
         studio: typeof window.studio,
         methods: Object.keys(window.studio?.invoke ?? {}).length,
         require: typeof (window as unknown as { require?: unknown }).require,
         process: typeof (window as unknown as { process?: unknown }).process,
       }));
-      expect(shape).toEqual({ studio: 'object', methods: expect.any(Number), require: 'undefined', process: 'undefined' });
+      expect(shape).toEqual({
+        studio: 'object',
+        methods: expect.any(Number),
+        require: 'undefined',
+        process: 'undefined',
+      });
       expect(shape.methods).toBeGreaterThan(5);
-      const info = await window.evaluate(() => window.studio!.invoke['app.info']({}));
+      const info = await page.evaluate(() => window.studio!.invoke['app.info']({}));
       expect(info.ok).toBe(true);
     } finally {
       await app.close();

@@ -11,14 +11,22 @@ export interface ServeInstance {
   token: string;
   dataDir: string;
   /** POSTs an API call with the token, returning the parsed envelope. */
-  call(api: APIRequestContext, method: string, input?: unknown): Promise<{ ok: boolean; result?: unknown; error?: { code: string; message: string } }>;
+  call(
+    api: APIRequestContext,
+    method: string,
+    input?: unknown,
+  ): Promise<{ ok: boolean; result?: unknown; error?: { code: string; message: string } }>;
 }
 
 /** Starts `gan-studio serve` on a random port with a fresh data folder, as a user would. */
 async function startServe(dataDir: string): Promise<{ child: ChildProcess; url: string; token: string }> {
-  const child = spawn(process.execPath, ['bin/gan-studio.js', 'serve', '--port', '0', '--json', '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['bin/gan-studio.js', 'serve', '--port', '0', '--json', '--data-dir', dataDir],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout! });
   const first = await new Promise<string>((resolve, reject) => {
     lines.once('line', resolve);

@@ -40,12 +40,15 @@ test('requests without the token are refused', async ({ request, serve }) => {
 
 test('the WebSocket refuses a connection without the token', async ({ page, serve }) => {
   await page.goto(`${serve.origin}/`);
-  const outcome = await page.evaluate(async (wsUrl) => {
-    return await new Promise<string>((resolve) => {
-      const ws = new WebSocket(wsUrl);
-      ws.onopen = () => resolve('open');
-      ws.onerror = () => resolve('refused');
-    });
-  }, `${serve.origin.replace('http', 'ws')}/ws`);
+  const outcome = await page.evaluate(
+    async (wsUrl) => {
+      return await new Promise<string>((resolve) => {
+        const ws = new WebSocket(wsUrl);
+        ws.onopen = () => resolve('open');
+        ws.onerror = () => resolve('refused');
+      });
+    },
+    `${serve.origin.replace('http', 'ws')}/ws`,
+  );
   expect(outcome).toBe('refused');
 });

@@ -37,7 +37,10 @@ const common = {
 } satisfies ParseArgsConfig['options'];
 
 /** CLI flags for config fields: kebab-case flag → config key, and how to read its value. */
-const configFlags: Record<string, { key: keyof TrainConfigInput | 'lr'; kind: 'number' | 'string' | 'boolean' }> = {
+const configFlags: Record<
+  string,
+  { key: keyof TrainConfigInput | 'lr'; kind: 'number' | 'string' | 'boolean' }
+> = {
   resolution: { key: 'resolution', kind: 'number' },
   steps: { key: 'steps', kind: 'number' },
   backend: { key: 'backend', kind: 'string' },
@@ -63,7 +66,12 @@ const configFlags: Record<string, { key: keyof TrainConfigInput | 'lr'; kind: 'n
 
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
   try {
-    return parseArgs({ args, options: { ...common, ...options }, allowPositionals: true, strict: true } as const);
+    return parseArgs({
+      args,
+      options: { ...common, ...options },
+      allowPositionals: true,
+      strict: true,
+    } as const);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -88,12 +96,21 @@ function runLine(r: RunSummary): string {
 async function serve(args: string[]): Promise<void> {
   const { values } = parse(args, { port: { type: 'string' }, host: { type: 'string' } } as const);
   const port = values.port === undefined ? 0 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a number from 0 to 65535, not "${values.port}".`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`--port must be a number from 0 to 65535, not "${values.port}".`);
   const studio = openStudio(values['data-dir']);
-  const server = await startServer({ studio, staticDir: rendererDir, port, ...(values.host ? { host: values.host } : {}) });
-  if (values.json) printJson({ url: server.url, port: server.port, token: server.token, dataDir: studio.options.dataDir });
+  const server = await startServer({
+    studio,
+    staticDir: rendererDir,
+    port,
+    ...(values.host ? { host: values.host } : {}),
+  });
+  if (values.json)
+    printJson({ url: server.url, port: server.port, token: server.token, dataDir: studio.options.dataDir });
   else {
-    process.stdout.write(`GAN Studio is serving ${studio.options.dataDir}\nOpen: ${server.url}\nPress Ctrl-C to stop.\n`);
+    process.stdout.write(
+      `GAN Studio is serving ${studio.options.dataDir}\nOpen: ${server.url}\nPress Ctrl-C to stop.\n`,
+    );
   }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -123,13 +140,17 @@ async function addDataset(studio: Studio, dir: string, json: boolean): Promise<D
 
 async function datasets(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
-  const { values, positionals } = parse(rest, { resolution: { type: 'string' }, crop: { type: 'string' } } as const);
+  const { values, positionals } = parse(rest, {
+    resolution: { type: 'string' },
+    crop: { type: 'string' },
+  } as const);
   const studio = openStudio(values['data-dir']);
   try {
     if (sub === 'list') {
       const list = studio.datasets.list();
       if (values.json) printJson(list);
-      else if (list.length === 0) process.stdout.write('No datasets yet. Add one: gan-studio datasets add DIR\n');
+      else if (list.length === 0)
+        process.stdout.write('No datasets yet. Add one: gan-studio datasets add DIR\n');
       else for (const d of list) process.stdout.write(`${datasetLine(d)}\n`);
       return;
     }
@@ -140,15 +161,24 @@ async function datasets(args: string[]): Promise<void> {
       let cache: { key: string; count: number } | null = null;
       if (values.resolution && detail.status === 'ready') {
         const resolution = Number(values.resolution);
-        if (![32, 64, 128, 256].includes(resolution)) throw new UsageError('--resolution must be 32, 64, 128 or 256.');
+        if (![32, 64, 128, 256].includes(resolution))
+          throw new UsageError('--resolution must be 32, 64, 128 or 256.');
         const crop = (values.crop ?? 'center') as 'center';
-        cache = await studio.datasets.buildCache({ id: detail.id, resolution: resolution as 32, crop, flip: false });
+        cache = await studio.datasets.buildCache({
+          id: detail.id,
+          resolution: resolution as 32,
+          crop,
+          flip: false,
+        });
       }
       if (values.json) printJson({ ...detail, cache });
       else {
         process.stdout.write(`${datasetLine(detail)}\n`);
         if (detail.error) process.stdout.write(`${detail.error}\n`);
-        if (cache) process.stdout.write(`Training cache ${cache.key}: ${cache.count} images at ${values.resolution}px\n`);
+        if (cache)
+          process.stdout.write(
+            `Training cache ${cache.key}: ${cache.count} images at ${values.resolution}px\n`,
+          );
       }
       if (detail.status !== 'ready') process.exitCode = 1;
       return;
@@ -176,7 +206,10 @@ async function runs(args: string[]): Promise<void> {
 
 async function train(args: string[]): Promise<void> {
   const flagOptions = Object.fromEntries(
-    Object.entries(configFlags).map(([flag, { kind }]) => [flag, { type: kind === 'boolean' ? 'boolean' : 'string' }]),
+    Object.entries(configFlags).map(([flag, { kind }]) => [
+      flag,
+      { type: kind === 'boolean' ? 'boolean' : 'string' },
+    ]),
   ) as Record<string, { type: 'string' | 'boolean' }>;
   const { values } = parse(args, {
     ...flagOptions,
@@ -192,7 +225,8 @@ async function train(args: string[]): Promise<void> {
     const raw = v[flag];
     if (raw === undefined) continue;
     const value = kind === 'number' ? Number(raw) : raw;
-    if (kind === 'number' && !Number.isFinite(value)) throw new UsageError(`--${flag} needs a number, not "${String(raw)}".`);
+    if (kind === 'number' && !Number.isFinite(value))
+      throw new UsageError(`--${flag} needs a number, not "${String(raw)}".`);
     if (key === 'lr') {
       config['lrG'] = value;
       config['lrD'] = value;
@@ -204,7 +238,8 @@ async function train(args: string[]): Promise<void> {
     throw new UsageError(`Invalid --${issue.path.join('.')}: ${issue.message}.`);
   }
   const sources = [v['data'], v['dataset'], v['resume']].filter((x) => x !== undefined);
-  if (sources.length !== 1) throw new UsageError('Give exactly one of --data DIR, --dataset ID or --resume RUN.');
+  if (sources.length !== 1)
+    throw new UsageError('Give exactly one of --data DIR, --dataset ID or --resume RUN.');
   const json = values.json === true;
   const studio = openStudio(v['data-dir'] as string | undefined);
   try {
@@ -215,7 +250,8 @@ async function train(args: string[]): Promise<void> {
       let datasetId = v['dataset'] as string | undefined;
       if (typeof v['data'] === 'string') {
         const detail = await addDataset(studio, v['data'], json);
-        if (detail.status !== 'ready') throw new Error(detail.error ?? `The folder has no usable images (${detail.status}).`);
+        if (detail.status !== 'ready')
+          throw new Error(detail.error ?? `The folder has no usable images (${detail.status}).`);
         datasetId = detail.id;
       }
       run = await studio.training.start({
@@ -232,7 +268,9 @@ async function train(args: string[]): Promise<void> {
         lastIps = e.payload.imagesPerSecond;
         if (!json) {
           const eta = e.payload.etaSeconds === null ? '' : `  ETA ${Math.round(e.payload.etaSeconds)}s`;
-          process.stderr.write(`\rstep ${e.payload.step}/${e.payload.totalSteps}  ${e.payload.imagesPerSecond.toFixed(1)} img/s${eta}   `);
+          process.stderr.write(
+            `\rstep ${e.payload.step}/${e.payload.totalSteps}  ${e.payload.imagesPerSecond.toFixed(1)} img/s${eta}   `,
+          );
         }
       }
       if (e.name === 'run.status' && e.payload.runId === runId && !json && e.payload.status === 'running') {
@@ -269,7 +307,8 @@ async function train(args: string[]): Promise<void> {
       process.stderr.write('\n');
       process.stdout.write(`${runLine(final)}\n`);
       if (final.error) process.stdout.write(`${final.error}\n`);
-      if (final.status === 'paused' || final.status === 'interrupted') process.stdout.write(`Resume with: gan-studio train --resume ${runId}\n`);
+      if (final.status === 'paused' || final.status === 'interrupted')
+        process.stdout.write(`Resume with: gan-studio train --resume ${runId}\n`);
     }
     if (final.status === 'failed') process.exitCode = 1;
   } finally {

@@ -67,7 +67,10 @@ export const methods = {
   ),
 
   'runs.list': method<RunSummary[]>()(
-    z.object({ status: z.string().max(20).optional() }).strict().default({}),
+    z
+      .object({ status: z.string().max(20).optional() })
+      .strict()
+      .default({}),
   ),
   'runs.get': method<RunDetail>()(z.object({ id }).strict()),
   'runs.update': method<RunSummary>()(

@@ -43,7 +43,11 @@ export const trainConfigSchema = z.object({
   sampleEvery: int(1, 1_000_000).default(200),
   /** Number of images in the fixed sample grid. */
   sampleCount: int(1, 64).default(16),
-  checkpointMinutes: z.number().min(0.05).max(24 * 60).default(5),
+  checkpointMinutes: z
+    .number()
+    .min(0.05)
+    .max(24 * 60)
+    .default(5),
   keepCheckpoints: int(1, 100).default(3),
   crop: z.enum(cropModes).default('center'),
   flip: z.boolean().default(false),
@@ -85,6 +89,7 @@ export const presets: readonly Preset[] = [
 
 export function presetConfig(id: string): TrainConfig {
   const preset = presets.find((p) => p.id === id);
-  if (!preset) throw new Error(`Unknown preset "${id}". Choose one of: ${presets.map((p) => p.id).join(', ')}.`);
+  if (!preset)
+    throw new Error(`Unknown preset "${id}". Choose one of: ${presets.map((p) => p.id).join(', ')}.`);
   return trainConfigSchema.parse(preset.config);
 }

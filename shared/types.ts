@@ -90,14 +90,7 @@ export interface DatasetCache {
   createdAt: number;
 }
 
-export type RunStatus =
-  | 'queued'
-  | 'running'
-  | 'paused'
-  | 'stopped'
-  | 'finished'
-  | 'failed'
-  | 'interrupted';
+export type RunStatus = 'queued' | 'running' | 'paused' | 'stopped' | 'finished' | 'failed' | 'interrupted';
 
 export interface RunSummary {
   id: string;

@@ -8,7 +8,12 @@ export function createHandlers(studio: Studio): Handlers {
   const { runs, datasets, training } = studio;
   const requireRun = (id: string) => {
     const run = runs.get(id);
-    if (!run) throw new ApiError('not_found', `There is no run "${id}". It may have been deleted; refresh the runs list.`, 'id');
+    if (!run)
+      throw new ApiError(
+        'not_found',
+        `There is no run "${id}". It may have been deleted; refresh the runs list.`,
+        'id',
+      );
     return run;
   };
 

@@ -48,7 +48,8 @@ export class MediaResolver {
     } catch {
       return null;
     }
-    if (parts[0] !== 'media' || parts.some((p) => p === '..' || p.includes('/') || p.includes('\\'))) return null;
+    if (parts[0] !== 'media' || parts.some((p) => p === '..' || p.includes('/') || p.includes('\\')))
+      return null;
     const [, kind, id, sub, name] = parts;
     if (!kind || !id || !sub || !name || parts.length !== 5) return null;
     try {

@@ -85,7 +85,8 @@ export class Studio {
       maxConcurrent: options.maxConcurrentRuns ?? 1,
       caches: {
         datasetSize: (id) => this.datasets.get(id).imageCount,
-        ensureCache: (id, s) => this.datasets.buildCache({ id, resolution: s.resolution as 32, crop: s.crop, flip: s.flip }),
+        ensureCache: (id, s) =>
+          this.datasets.buildCache({ id, resolution: s.resolution as 32, crop: s.crop, flip: s.flip }),
       },
     });
     this.media = new MediaResolver(this);

@@ -10,7 +10,10 @@ export function registerIpc(studio: Studio, windows: () => BrowserWindow[]): voi
     ipcMain.handle(methodChannel(name), (event, input: unknown) => {
       // Only our own page may call the API, never a frame from elsewhere.
       if (!event.senderFrame?.url.startsWith(appOrigin)) {
-        return { ok: false, error: { code: 'unauthorized', message: 'Calls are accepted from the GAN Studio window only.' } };
+        return {
+          ok: false,
+          error: { code: 'unauthorized', message: 'Calls are accepted from the GAN Studio window only.' },
+        };
       }
       return studio.router.call(name, input);
     });

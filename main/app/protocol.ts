@@ -32,7 +32,17 @@ export function registerAppProtocol(studio: Studio, rendererDir: string): void {
     if (relative.startsWith('..') || path.isAbsolute(relative) || !fs.existsSync(file)) {
       return new Response('Not found', { status: 404 });
     }
-    const type = file.endsWith('.js') ? 'text/javascript' : file.endsWith('.css') ? 'text/css' : file.endsWith('.html') ? 'text/html' : contentTypeOf(file);
-    return fileResponse(file, type, file.endsWith('.html') ? { 'content-security-policy': contentSecurityPolicy } : {});
+    const type = file.endsWith('.js')
+      ? 'text/javascript'
+      : file.endsWith('.css')
+        ? 'text/css'
+        : file.endsWith('.html')
+          ? 'text/html'
+          : contentTypeOf(file);
+    return fileResponse(
+      file,
+      type,
+      file.endsWith('.html') ? { 'content-security-policy': contentSecurityPolicy } : {},
+    );
   });
 }

@@ -108,7 +108,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const server = http.createServer((req, res) => {
     void handle(req, res).catch((err: unknown) => {
       console.error('[serve] request failed:', err);
-      if (!res.headersSent) sendJson(res, 500, errorEnvelope('internal', 'The server failed on this request; see its console.'));
+      if (!res.headersSent)
+        sendJson(res, 500, errorEnvelope('internal', 'The server failed on this request; see its console.'));
       else res.end();
     });
   });
@@ -118,24 +119,46 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('referrer-policy', 'no-referrer');
     if (!allowedHost(req.headers.host)) {
-      sendJson(res, 403, errorEnvelope('unauthorized', 'Requests must address 127.0.0.1 or localhost directly.'));
+      sendJson(
+        res,
+        403,
+        errorEnvelope('unauthorized', 'Requests must address 127.0.0.1 or localhost directly.'),
+      );
       return;
     }
     const authorized = sameToken(tokenOf(req, url), token);
 
     if (url.pathname.startsWith('/api/')) {
       if (!authorized) {
-        sendJson(res, 401, errorEnvelope('unauthorized', 'Missing or wrong token. Open the URL that `gan-studio serve` printed, token included.'));
+        sendJson(
+          res,
+          401,
+          errorEnvelope(
+            'unauthorized',
+            'Missing or wrong token. Open the URL that `gan-studio serve` printed, token included.',
+          ),
+        );
         return;
       }
       if (req.method !== 'POST') {
         res.setHeader('allow', 'POST');
-        sendJson(res, 405, errorEnvelope('invalid_input', 'API methods are called with POST and a JSON body.'));
+        sendJson(
+          res,
+          405,
+          errorEnvelope('invalid_input', 'API methods are called with POST and a JSON body.'),
+        );
         return;
       }
       const body = await readBody(req);
       if (body === 'too-large') {
-        sendJson(res, 413, errorEnvelope('payload_too_large', `The request is larger than ${maxRequestBytes / 1024 / 1024} MiB. Send less data in one call.`));
+        sendJson(
+          res,
+          413,
+          errorEnvelope(
+            'payload_too_large',
+            `The request is larger than ${maxRequestBytes / 1024 / 1024} MiB. Send less data in one call.`,
+          ),
+        );
         return;
       }
       let input: unknown = {};

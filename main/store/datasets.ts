@@ -93,7 +93,8 @@ export class DatasetStore {
     if (patch.imageCount !== undefined) columns['image_count'] = patch.imageCount;
     if (patch.skippedCount !== undefined) columns['skipped_count'] = patch.skippedCount;
     if (patch.duplicateCount !== undefined) columns['duplicate_count'] = patch.duplicateCount;
-    if (patch.report !== undefined) columns['report_json'] = patch.report ? JSON.stringify(patch.report) : null;
+    if (patch.report !== undefined)
+      columns['report_json'] = patch.report ? JSON.stringify(patch.report) : null;
     if (patch.error !== undefined) columns['error'] = patch.error;
     const names = Object.keys(columns);
     const sql = `UPDATE datasets SET ${names.map((n) => `${n} = @${n}`).join(', ')} WHERE id = @id`;

@@ -78,7 +78,9 @@ export class RunStore {
 
   list(filter: { status?: string } = {}): RunRecord[] {
     const rows = filter.status
-      ? this.conn.prepare<[string], RunRow>(`${selectRun} WHERE r.status = ? ORDER BY r.created_at DESC`).all(filter.status)
+      ? this.conn
+          .prepare<[string], RunRow>(`${selectRun} WHERE r.status = ? ORDER BY r.created_at DESC`)
+          .all(filter.status)
       : this.conn.prepare<[], RunRow>(`${selectRun} ORDER BY r.created_at DESC`).all();
     return rows.map(toRecord);
   }
@@ -96,7 +98,16 @@ export class RunStore {
         `INSERT INTO runs (id, name, dataset_id, status, config_json, total_steps, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(id, run.name, run.datasetId, run.status ?? 'queued', JSON.stringify(run.config), run.config.steps, now, now);
+      .run(
+        id,
+        run.name,
+        run.datasetId,
+        run.status ?? 'queued',
+        JSON.stringify(run.config),
+        run.config.steps,
+        now,
+        now,
+      );
     return this.get(id)!;
   }
 
@@ -112,6 +123,7 @@ export class RunStore {
       step: number;
       error: string | null;
       trainSeconds: number;
+      config: TrainConfig;
     }>,
   ): RunRecord | undefined {
     const columns: Record<string, string | number | null> = {};
@@ -124,6 +136,7 @@ export class RunStore {
     if (patch.step !== undefined) columns['step'] = patch.step;
     if (patch.error !== undefined) columns['error'] = patch.error;
     if (patch.trainSeconds !== undefined) columns['train_seconds'] = patch.trainSeconds;
+    if (patch.config !== undefined) columns['config_json'] = JSON.stringify(patch.config);
     columns['updated_at'] = Date.now();
     const names = Object.keys(columns);
     const sql = `UPDATE runs SET ${names.map((n) => `${n} = @${n}`).join(', ')} WHERE id = @id`;
@@ -207,7 +220,9 @@ export class RunStore {
 
   samples(runId: string): { step: number; file: string }[] {
     return this.conn
-      .prepare<[string], { step: number; file: string }>('SELECT step, file FROM samples WHERE run_id = ? ORDER BY step')
+      .prepare<[string], { step: number; file: string }>(
+        'SELECT step, file FROM samples WHERE run_id = ? ORDER BY step',
+      )
       .all(runId);
   }
 

@@ -79,7 +79,11 @@ export class TrainingManager {
 
   private require(id: string): RunRecord {
     const run = this.opts.runs.get(id);
-    if (!run) throw new ApiError('not_found', `There is no run "${id}". It may have been deleted; refresh the runs list.`);
+    if (!run)
+      throw new ApiError(
+        'not_found',
+        `There is no run "${id}". It may have been deleted; refresh the runs list.`,
+      );
     return run;
   }
 
@@ -109,7 +113,8 @@ export class TrainingManager {
     }
     const config = parsed.data;
     const datasetSize = this.opts.caches.datasetSize(input.datasetId);
-    const name = input.name ?? `${config.resolution}px ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
+    const name =
+      input.name ?? `${config.resolution}px ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
     const run = this.opts.runs.create({ name, datasetId: input.datasetId, config });
     const dir = runFolder(this.opts.dataDir, run.id);
     fs.mkdirSync(path.join(dir, 'samples'), { recursive: true });
@@ -142,7 +147,9 @@ export class TrainingManager {
   private async launch(runId: string): Promise<void> {
     const run = this.require(runId);
     if (!run.datasetId) {
-      throw new Error('The dataset of this run was removed, so it cannot train. Add the folder again and start a new run.');
+      throw new Error(
+        'The dataset of this run was removed, so it cannot train. Add the folder again and start a new run.',
+      );
     }
     // Reserve the slot before the first await, so pump() does not overfill while caches build.
     const placeholder = { runId } as ActiveRun;
@@ -201,21 +208,37 @@ export class TrainingManager {
         worker.on('message', (message: FromWorker) => {
           if (message.type === 'ended') {
             const status =
-              message.reason === 'finished' ? 'finished'
-              : message.reason === 'paused' ? 'paused'
-              : message.reason === 'stopped' ? 'stopped'
-              : message.reason === 'diverged' ? 'paused'
-              : 'failed';
+              message.reason === 'finished'
+                ? 'finished'
+                : message.reason === 'paused'
+                  ? 'paused'
+                  : message.reason === 'stopped'
+                    ? 'stopped'
+                    : message.reason === 'diverged'
+                      ? 'paused'
+                      : 'failed';
             finish(status, message.step, message.error ?? null);
             void worker.terminate();
           } else {
             this.onMessage(activeRun, message);
           }
         });
-        worker.on('error', (err) => finish('failed', null, `The training worker crashed: ${err.message}. Resume the run to continue from its last checkpoint.`));
+        worker.on('error', (err) =>
+          finish(
+            'failed',
+            null,
+            `The training worker crashed: ${err.message}. Resume the run to continue from its last checkpoint.`,
+          ),
+        );
         worker.on('exit', (code) => {
           if (code !== 0 || activeRun.requested === null) {
-            finish('interrupted', null, code === 0 ? null : `The training worker exited unexpectedly (code ${code}). Resume the run to continue from its last checkpoint.`);
+            finish(
+              'interrupted',
+              null,
+              code === 0
+                ? null
+                : `The training worker exited unexpectedly (code ${code}). Resume the run to continue from its last checkpoint.`,
+            );
           } else finish(activeRun.requested === 'pause' ? 'paused' : 'stopped', null, null);
         });
       });
@@ -356,7 +379,10 @@ export class TrainingManager {
         this.emitStatus(id);
         return toSummary(this.require(id));
       }
-      throw new ApiError('conflict', `Run "${run.name}" is ${run.status}, not training, so it cannot be ${what === 'pause' ? 'paused' : 'stopped'}.`);
+      throw new ApiError(
+        'conflict',
+        `Run "${run.name}" is ${run.status}, not training, so it cannot be ${what === 'pause' ? 'paused' : 'stopped'}.`,
+      );
     }
     active.requested = what;
     active.worker.postMessage({ type: what } satisfies ToWorker);
@@ -370,11 +396,14 @@ export class TrainingManager {
       throw new ApiError('conflict', `Run "${run.name}" is already ${run.status}.`);
     }
     if (run.status === 'finished') {
-      throw new ApiError('conflict', `Run "${run.name}" has finished all ${run.totalSteps} steps. Start a new run to train further.`);
+      throw new ApiError(
+        'conflict',
+        `Run "${run.name}" has finished all ${run.totalSteps} steps. Start a new run to train further.`,
+      );
     }
     if (backend && backend !== run.config.backend) {
-      // The backend is part of the config the worker reads; the run's record keeps the change.
-      run.config.backend = backend;
+      // The backend is part of the run's config, which the worker reads when it starts.
+      this.opts.runs.update(id, { config: { ...run.config, backend } });
     }
     this.enqueue(id);
     return toSummary(this.require(id));
@@ -404,7 +433,9 @@ export class TrainingManager {
     this.closing = true;
     this.queue.length = 0;
     await Promise.all(
-      [...this.active.values()].filter((a) => a.worker).map((a) => this.request(a.runId, 'pause').catch(() => undefined)),
+      [...this.active.values()]
+        .filter((a) => a.worker)
+        .map((a) => this.request(a.runId, 'pause').catch(() => undefined)),
     );
     if (this.flushTimer) clearInterval(this.flushTimer);
   }

@@ -15,7 +15,15 @@ describe('openDatabase', () => {
       .pluck()
       .all();
     expect(tables).toEqual(
-      expect.arrayContaining(['checkpoints', 'dataset_caches', 'dataset_files', 'datasets', 'metrics', 'runs', 'samples']),
+      expect.arrayContaining([
+        'checkpoints',
+        'dataset_caches',
+        'dataset_files',
+        'datasets',
+        'metrics',
+        'runs',
+        'samples',
+      ]),
     );
     expect(conn.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(conn.db.pragma('user_version', { simple: true })).toBe(latestVersion);
@@ -26,7 +34,11 @@ describe('openDatabase', () => {
   it('re-opens an existing database without migrating again or losing rows', () => {
     const dir = tempDir();
     const first = openDatabase(dir);
-    first.db.prepare("INSERT INTO datasets (id, name, path, status, created_at, updated_at) VALUES ('d1', 'n', '/x', 'ready', 1, 1)").run();
+    first.db
+      .prepare(
+        "INSERT INTO datasets (id, name, path, status, created_at, updated_at) VALUES ('d1', 'n', '/x', 'ready', 1, 1)",
+      )
+      .run();
     first.close();
     const second = openDatabase(dir);
     expect(second.db.prepare('SELECT COUNT(*) FROM datasets').pluck().get()).toBe(1);

@@ -13,7 +13,13 @@ describe('RunStore', () => {
   it('creates, reads, updates and deletes runs', () => {
     const { runs, conn } = store();
     const run = runs.create({ name: 'first', datasetId: null, config: defaultTrainConfig });
-    expect(run).toMatchObject({ name: 'first', status: 'queued', step: 0, totalSteps: defaultTrainConfig.steps, tags: [] });
+    expect(run).toMatchObject({
+      name: 'first',
+      status: 'queued',
+      step: 0,
+      totalSteps: defaultTrainConfig.steps,
+      tags: [],
+    });
     expect(runs.list().map((r) => r.id)).toEqual([run.id]);
 
     const updated = runs.update(run.id, { name: 'renamed', tags: ['a', 'b'], notes: 'hello' });

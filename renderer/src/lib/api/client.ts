@@ -71,10 +71,16 @@ function httpClient(): StudioClient {
           credentials: 'same-origin',
         });
       } catch {
-        throw new ApiError('unavailable', 'Cannot reach the GAN Studio server. Is `gan-studio serve` still running?');
+        throw new ApiError(
+          'unavailable',
+          'Cannot reach the GAN Studio server. Is `gan-studio serve` still running?',
+        );
       }
-      const envelope = (await response.json().catch(() => null)) as Envelope<MethodResult<typeof method>> | null;
-      if (!envelope) throw new ApiError('internal', `The server answered ${response.status} without a result.`);
+      const envelope = (await response.json().catch(() => null)) as Envelope<
+        MethodResult<typeof method>
+      > | null;
+      if (!envelope)
+        throw new ApiError('internal', `The server answered ${response.status} without a result.`);
       return unwrap(envelope);
     },
     on(event, listener) {

@@ -1,0 +1,41 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test, expect } from './fixtures.js';
+import { writeImageFolder } from './image-folder.js';
+import { StudioPage } from './pages/studio-page.js';
+import { DatasetsPage } from './pages/datasets-page.js';
+
+test('add a folder: progress, report, thumbnail grid and the skipped list', async ({ page, serve }) => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-studio-images-'));
+  try {
+    await writeImageFolder(folder, 1200, 32);
+    const studio = new StudioPage(page);
+    await studio.open(serve.url);
+    const datasets = new DatasetsPage(page);
+    await datasets.addFolder(folder);
+
+    await expect(datasets.scanProgress()).toBeVisible();
+    await expect(datasets.report).toContainText('Usable: 1200 of 1202 files', { timeout: 60_000 });
+    await expect(datasets.grid.locator('img').first()).toBeVisible();
+    const thumb = datasets.grid.locator('img').first();
+    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+    // Virtualised: far fewer images in the page than in the dataset.
+    expect(await datasets.grid.locator('img').count()).toBeLessThan(300);
+
+    await datasets.showSkipped();
+    await expect(datasets.skippedList).toContainText('README.txt');
+    await expect(datasets.skippedList).toContainText('broken.jpg');
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+test('a path that does not exist gets a clear message and no dataset', async ({ page, serve, request }) => {
+  const studio = new StudioPage(page);
+  await studio.open(serve.url);
+  const datasets = new DatasetsPage(page);
+  await datasets.addFolder('/no/such/folder/anywhere');
+  await expect(page.getByRole('alert')).toContainText(/does not exist|not found|No folder/i);
+  expect(await serve.call(request, 'datasets.list')).toEqual({ ok: true, result: [] });
+});

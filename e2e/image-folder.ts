@@ -1,0 +1,22 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+
+/**
+ * Writes a real image folder as a user might have it: nested PNGs and JPEGs of varied colour,
+ * plus a text file and a broken image that the report must list as skipped.
+ */
+export async function writeImageFolder(dir: string, count: number, size = 48): Promise<void> {
+  fs.mkdirSync(path.join(dir, 'nested'), { recursive: true });
+  const writes: Promise<unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    const colour = { r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 };
+    const image = sharp({ create: { width: size, height: size, channels: 3, background: colour } });
+    const file = i % 2 === 0 ? path.join(dir, `img-${i}.png`) : path.join(dir, 'nested', `img-${i}.jpg`);
+    writes.push(i % 2 === 0 ? image.png().toFile(file) : image.jpeg().toFile(file));
+    if (writes.length >= 32) await Promise.all(writes.splice(0));
+  }
+  await Promise.all(writes);
+  fs.writeFileSync(path.join(dir, 'README.txt'), 'photos from the trip\n');
+  fs.writeFileSync(path.join(dir, 'broken.jpg'), Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46]));
+}

@@ -1,0 +1,29 @@
+import type { Locator, Page } from '@playwright/test';
+
+/** The Datasets view: add a folder, follow its scan, read its report and grid. */
+export class DatasetsPage {
+  readonly folderField: Locator;
+  readonly report: Locator;
+  readonly grid: Locator;
+  readonly skippedList: Locator;
+
+  constructor(readonly page: Page) {
+    this.folderField = page.getByLabel('Folder path');
+    this.report = page.getByTestId('dataset-report');
+    this.grid = page.getByTestId('thumbnail-grid');
+    this.skippedList = page.getByTestId('skipped-list');
+  }
+
+  async addFolder(folder: string): Promise<void> {
+    await this.folderField.fill(folder);
+    await this.page.getByRole('button', { name: 'Add folder' }).click();
+  }
+
+  scanProgress(): Locator {
+    return this.page.getByRole('progressbar', { name: /scanning progress/ });
+  }
+
+  async showSkipped(): Promise<void> {
+    await this.report.getByLabel('Show').selectOption('skipped');
+  }
+}

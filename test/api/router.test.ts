@@ -1,0 +1,85 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Studio } from '../../main/api/studio.js';
+import { defaultTrainConfig } from '../../shared/config.js';
+import { tempDir } from '../helpers/temp.js';
+
+let studio: Studio | null = null;
+function open(): Studio {
+  studio = new Studio({ dataDir: tempDir(), shell: 'serve' });
+  return studio;
+}
+afterEach(async () => {
+  await studio?.close();
+  studio = null;
+});
+
+describe('router', () => {
+  it('answers app.info with versions, data folder and backends', async () => {
+    const s = open();
+    const envelope = await s.router.call('app.info', {});
+    expect(envelope.ok).toBe(true);
+    if (!envelope.ok) return;
+    const info = envelope.result as Awaited<ReturnType<Studio['info']>>;
+    expect(info.dataDir).toBe(s.options.dataDir);
+    expect(info.versions.node).toBe(process.versions.node);
+    expect(info.backends.map((b) => b.name)).toEqual(['tensorflow', 'webgpu', 'wasm', 'cpu']);
+    expect(info.backends.find((b) => b.name === 'wasm')?.available).toBe(true);
+  });
+
+  it('refuses an unknown method with a typed error', async () => {
+    const envelope = await open().router.call('runs.explode', {});
+    expect(envelope).toMatchObject({ ok: false, error: { code: 'unknown_method' } });
+  });
+
+  it('names the offending field on bad input and writes nothing', async () => {
+    const s = open();
+    const run = s.runs.create({ name: 'keep me', datasetId: null, config: defaultTrainConfig });
+    const bad = await s.router.call('runs.update', { id: run.id, tags: ['ok', 42] });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_input', field: 'tags.1' } });
+    if (!bad.ok) expect(bad.error.message).toMatch(/tags\.1/);
+    const unknownField = await s.router.call('runs.update', { id: run.id, colour: 'red' });
+    expect(unknownField).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    const wrongType = await s.router.call('runs.update', { id: run.id, name: 7 });
+    expect(wrongType).toMatchObject({ ok: false, error: { code: 'invalid_input', field: 'name' } });
+    expect(s.runs.get(run.id)).toMatchObject({ name: 'keep me', tags: [] });
+  });
+
+  it('lists, updates and deletes runs', async () => {
+    const s = open();
+    const run = s.runs.create({
+      name: 'r1',
+      datasetId: null,
+      config: defaultTrainConfig,
+      status: 'finished',
+    });
+    expect(await s.router.call('runs.list', {})).toMatchObject({
+      ok: true,
+      result: [{ id: run.id, name: 'r1' }],
+    });
+    const updated = await s.router.call('runs.update', {
+      id: run.id,
+      name: 'better',
+      tags: ['cats'],
+      notes: 'n',
+    });
+    expect(updated).toMatchObject({ ok: true, result: { name: 'better', tags: ['cats'], notes: 'n' } });
+    expect(await s.router.call('runs.get', { id: run.id })).toMatchObject({
+      ok: true,
+      result: { config: defaultTrainConfig, samples: [] },
+    });
+    expect(await s.router.call('runs.delete', { id: run.id })).toEqual({
+      ok: true,
+      result: { deleted: true },
+    });
+    expect(await s.router.call('runs.get', { id: run.id })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
+  });
+
+  it('reports a missing run as not_found with a message saying what to do', async () => {
+    const envelope = await open().router.call('runs.update', { id: 'run-nope', name: 'x' });
+    expect(envelope).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    if (!envelope.ok) expect(envelope.error.message).toMatch(/refresh/);
+  });
+});

@@ -1,0 +1,116 @@
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { Studio } from '../../main/api/studio.js';
+import { startServer, type RunningServer } from '../../main/server/server.js';
+import { tempDir } from '../helpers/temp.js';
+
+let studio: Studio | null = null;
+let server: RunningServer | null = null;
+
+async function serve(): Promise<{ studio: Studio; server: RunningServer; base: string }> {
+  studio = new Studio({ dataDir: tempDir(), shell: 'serve' });
+  server = await startServer({ studio, staticDir: path.resolve('out/renderer'), port: 0 });
+  return { studio, server, base: `http://127.0.0.1:${server.port}` };
+}
+
+afterEach(async () => {
+  await server?.close();
+  await studio?.close();
+  server = null;
+  studio = null;
+});
+
+const post = (url: string, body: string, token?: string) =>
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body,
+  });
+
+describe('serve mode', () => {
+  it('listens on loopback and prints a URL carrying its token', async () => {
+    const { server: s } = await serve();
+    expect(s.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${s.port}/\\?token=`));
+    expect(s.token.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('answers 401 without the token and the result with it', async () => {
+    const { server: s, base } = await serve();
+    expect((await post(`${base}/api/runs.list`, '{}')).status).toBe(401);
+    const ok = await post(`${base}/api/runs.list`, '{}', s.token);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ ok: true, result: [] });
+  });
+
+  it('maps errors to HTTP statuses: unknown method, bad JSON, bad input, oversized body', async () => {
+    const { server: s, base } = await serve();
+    const unknown = await post(`${base}/api/nope.nothing`, '{}', s.token);
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).error.code).toBe('unknown_method');
+    expect((await post(`${base}/api/runs.list`, '{not json', s.token)).status).toBe(400);
+    const bad = await post(`${base}/api/runs.get`, JSON.stringify({ id: 5 }), s.token);
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatchObject({ code: 'invalid_input', field: 'id' });
+    const huge = await post(
+      `${base}/api/runs.update`,
+      JSON.stringify({ id: 'x', notes: 'a'.repeat(2 * 1024 * 1024) }),
+      s.token,
+    );
+    expect(huge.status).toBe(413);
+    expect((await huge.json()).error.code).toBe('payload_too_large');
+  });
+
+  it('refuses requests addressed to another host name (DNS rebinding)', async () => {
+    const { server: s } = await serve();
+    const http = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port: s.port,
+          path: '/api/runs.list',
+          method: 'POST',
+          headers: { host: 'evil.example:80', authorization: `Bearer ${s.token}` },
+        },
+        (res) => resolve(res.statusCode ?? 0),
+      );
+      req.on('error', reject);
+      req.end('{}');
+    });
+    expect(status).toBe(403);
+  });
+
+  it('pushes events over the WebSocket only to clients with the token', async () => {
+    const { studio: st, server: s } = await serve();
+    const refused = new WebSocket(`ws://127.0.0.1:${s.port}/ws`);
+    const refusal = await new Promise<string>((resolve) => {
+      refused.on('unexpected-response', (_req, res) => resolve(String(res.statusCode)));
+      refused.on('error', () => resolve('error'));
+    });
+    expect(refusal).toBe('401');
+
+    const ws = new WebSocket(`ws://127.0.0.1:${s.port}/ws?token=${s.token}`);
+    await new Promise((resolve, reject) => {
+      ws.on('open', resolve);
+      ws.on('error', reject);
+    });
+    const received = new Promise<unknown>((resolve) =>
+      ws.on('message', (data) => resolve(JSON.parse(String(data)))),
+    );
+    st.events.emit('run.status', { runId: 'r1', status: 'running', step: 3, error: null });
+    expect(await received).toEqual({
+      event: 'run.status',
+      payload: { runId: 'r1', status: 'running', step: 3, error: null },
+    });
+    ws.close();
+  });
+
+  it('serves the built UI with a Content-Security-Policy', async () => {
+    const { base } = await serve();
+    const page = await fetch(`${base}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(await page.text()).toContain('<div id="app">');
+  });
+});
