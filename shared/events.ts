@@ -34,3 +34,6 @@ export const eventNames = [
 // A compile error here means an event was added to EventPayloads but not to eventNames.
 type MissingEvent = Exclude<EventName, (typeof eventNames)[number]>;
 export const allEventsListed: [MissingEvent] extends [never] ? true : never = true;
+
+/** Publishes one event; the engine's services take this rather than a transport. */
+export type Emit = <E extends EventName>(name: E, payload: EventPayloads[E]) => void;

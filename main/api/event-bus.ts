@@ -1,8 +1,7 @@
-import type { EventName, EventPayloads } from '../../shared/events.js';
+import type { Emit, EventName, EventPayloads } from '../../shared/events.js';
 
 export type AnyEvent = { [E in EventName]: { name: E; payload: EventPayloads[E] } }[EventName];
 export type EventListener = (event: AnyEvent) => void;
-export type Emit = <E extends EventName>(name: E, payload: EventPayloads[E]) => void;
 
 /** Fans engine events out to every transport (IPC windows, WebSocket clients). */
 export class EventBus {

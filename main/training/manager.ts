@@ -10,7 +10,7 @@ import {
   type TrainConfigInput,
 } from '../../shared/config.js';
 import type { RunDetail, RunSummary } from '../../shared/types.js';
-import type { Emit } from '../api/event-bus.js';
+import type { Emit } from '../../shared/events.js';
 import type { RunRecord, RunStore, MetricRow } from '../store/runs.js';
 import { toSummary } from '../store/runs.js';
 import type { FromWorker, StartMessage, ToWorker } from './protocol.js';

@@ -1,0 +1,190 @@
+/**
+ * Dataset engine benchmark: scan a folder of 5,000 128×128 PNGs, then build the 64 px training
+ * cache, through DatasetService exactly as the app does (real SQLite store, cache worker thread).
+ *
+ *   npx tsx bench/datasets.ts [--count=5000] [--size=128] [--resolution=64]
+ *
+ * Prints a table (images/s per phase and overall, peak RSS) and writes bench/results/datasets.json.
+ * Goal: ≥ 500 images/s for scan + cache, peak RSS < 400 MB.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { DatasetService } from '../main/datasets/service.js';
+import { openDatabase } from '../main/store/database.js';
+import { DatasetStore } from '../main/store/datasets.js';
+
+function arg(name: string, fallback: number): number {
+  const found = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return found ? Number(found.split('=')[1]) : fallback;
+}
+
+const count = arg('count', 5000);
+const size = arg('size', 128);
+const resolution = arg('resolution', 64);
+const goalImagesPerSecond = 500;
+const goalRssMb = 400;
+
+/** Photo-like content: smooth gradients and shapes with mild noise, so PNG compresses as usual. */
+function photoLike(seed: number): Buffer {
+  const data = Buffer.alloc(size * size * 3);
+  // mulberry32: 32-bit integer arithmetic, so every seed gives its own image.
+  let state = (seed + 1) >>> 0;
+  const rand = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t ^= t + Math.imul(t ^ (t >>> 7), 61 | t);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+  const cx = rand() * size;
+  const cy = rand() * size;
+  const r = size * (0.15 + rand() * 0.3);
+  const base = [rand() * 255, rand() * 255, rand() * 255];
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const i = (y * size + x) * 3;
+      const inside = (x - cx) ** 2 + (y - cy) ** 2 < r * r;
+      for (let c = 0; c < 3; c++) {
+        const v = inside ? 255 - base[c]! : base[c]! * (0.6 + (0.4 * (x + y)) / (2 * size));
+        data[i + c] = Math.max(0, Math.min(255, v + (rand() - 0.5) * 16));
+      }
+    }
+  }
+  return data;
+}
+
+async function generate(dir: string): Promise<number> {
+  const started = Date.now();
+  const queue = Array.from({ length: count }, (_, i) => i);
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+        const sub = path.join(dir, `set${Math.floor(i / 500)}`);
+        fs.mkdirSync(sub, { recursive: true });
+        await sharp(photoLike(i), { raw: { width: size, height: size, channels: 3 } })
+          .png()
+          .toFile(path.join(sub, `img${String(i).padStart(5, '0')}.png`));
+      }
+    }),
+  );
+  return Date.now() - started;
+}
+
+/** Samples RSS (the whole process: main thread, cache worker and libvips) every 20 ms. */
+function rssSampler(): { stop: () => number } {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return Math.max(peak, process.memoryUsage().rss);
+    },
+  };
+}
+
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+
+async function main(): Promise<void> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gs-bench-datasets-'));
+  const folder = path.join(root, 'images');
+  try {
+    console.log(`Generating ${count} ${size}×${size} PNGs in ${folder} ...`);
+    const generateMs = await generate(folder);
+    const folderBytes = fs
+      .readdirSync(folder, { recursive: true, withFileTypes: true })
+      .filter((d) => d.isFile())
+      .reduce((sum, d) => sum + fs.statSync(path.join(d.parentPath, d.name)).size, 0);
+
+    const conn = openDatabase(path.join(root, 'data'));
+    const service = new DatasetService({
+      conn,
+      datasets: new DatasetStore(conn),
+      dataDir: path.join(root, 'data'),
+      emit: () => {},
+    });
+    const rssBefore = process.memoryUsage().rss;
+    const sampler = rssSampler();
+
+    const scanStart = performance.now();
+    const { id } = await service.add({ path: folder, minSize: 16 });
+    await service.waitForScan(id);
+    const scanMs = performance.now() - scanStart;
+    const detail = service.get(id);
+    if (detail.status !== 'ready' || detail.imageCount !== count) {
+      throw new Error(`scan ended ${detail.status} with ${detail.imageCount} images: ${detail.error ?? ''}`);
+    }
+
+    const cacheStart = performance.now();
+    const cache = await service.buildCache({ id, resolution, crop: 'center' });
+    const cacheMs = performance.now() - cacheStart;
+    const peakRss = sampler.stop();
+    const cacheBytes = fs.statSync(cache.file).size;
+
+    const rescanStart = performance.now();
+    await service.rescan(id);
+    await service.waitForScan(id);
+    const rescanMs = performance.now() - rescanStart;
+
+    await service.close();
+    conn.close();
+
+    const totalMs = scanMs + cacheMs;
+    const rows = [
+      { phase: 'scan', ms: scanMs },
+      { phase: `cache ${resolution} px`, ms: cacheMs },
+      { phase: 'scan + cache', ms: totalMs },
+      { phase: 'rescan (unchanged)', ms: rescanMs },
+    ].map((r) => ({ ...r, imagesPerSecond: Math.round((count * 1000) / r.ms) }));
+
+    console.log(
+      `\nDataset engine: ${count} PNGs of ${size}×${size} (${mb(folderBytes)} MB), ${os.cpus().length} cores, Node ${process.version}`,
+    );
+    console.log('phase                 seconds   images/s');
+    for (const r of rows)
+      console.log(
+        `${r.phase.padEnd(20)} ${(r.ms / 1000).toFixed(2).padStart(8)} ${String(r.imagesPerSecond).padStart(10)}`,
+      );
+    console.log(
+      `peak RSS (scan + cache)  ${mb(peakRss)} MB (before: ${mb(rssBefore)} MB; process max ${mb(process.resourceUsage().maxRSS * 1024)} MB incl. generation)`,
+    );
+    console.log(`cache file               ${mb(cacheBytes)} MB, ${cache.count} images`);
+    const overall = (count * 1000) / totalMs;
+    const pass = overall >= goalImagesPerSecond && mb(peakRss) < goalRssMb;
+    console.log(`goal ≥ ${goalImagesPerSecond} images/s and < ${goalRssMb} MB: ${pass ? 'met' : 'NOT met'}`);
+
+    const results = {
+      benchmark: 'datasets',
+      date: new Date().toISOString(),
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+      },
+      input: { count, size, format: 'png', folderBytes, generateMs: Math.round(generateMs) },
+      resolution,
+      cache: { count: cache.count, bytes: cacheBytes },
+      phases: rows.map((r) => ({
+        phase: r.phase,
+        seconds: +(r.ms / 1000).toFixed(3),
+        imagesPerSecond: r.imagesPerSecond,
+      })),
+      imagesPerSecond: Math.round(overall),
+      peakRssMb: mb(peakRss),
+      rssBeforeMb: mb(rssBefore),
+      goal: { imagesPerSecond: goalImagesPerSecond, rssMb: goalRssMb, met: pass },
+    };
+    const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+    fs.mkdirSync(outDir, { recursive: true });
+    const outFile = path.join(outDir, 'datasets.json');
+    fs.writeFileSync(`${outFile}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
+    fs.renameSync(`${outFile}.tmp`, outFile);
+    console.log(`wrote ${path.relative(process.cwd(), outFile)}`);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,208 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CropMode } from '../../shared/config.js';
+import { readCacheFile } from '../../main/datasets/cache-format.js';
+import { cacheKey } from '../../main/datasets/cache.js';
+import { fixtureExpect, makeMessyFolder, pattern } from './fixtures.js';
+import { Harness } from './helpers.js';
+
+let h: Harness;
+beforeEach(() => {
+  h = new Harness();
+});
+afterEach(async () => {
+  await h.dispose();
+});
+
+const white = { r: 255, g: 255, b: 255 };
+const fits = { center: 'cover', pad: 'contain', stretch: 'fill' } as const;
+
+/**
+ * sharp's own rendering of a file at the documented options, written out here independently of
+ * main/datasets: what each image of the cache must equal byte for byte.
+ */
+async function reference(
+  file: string,
+  resolution: number,
+  crop: CropMode,
+  svgSize?: number,
+): Promise<Buffer> {
+  const density = svgSize ? (72 * resolution) / svgSize : undefined;
+  return sharp(file, { failOn: 'truncated', autoOrient: true, ...(density ? { density } : {}) })
+    .flatten({ background: white })
+    .resize(resolution, resolution, { fit: fits[crop], position: 'centre', background: white })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer();
+}
+
+async function addMessy(): Promise<{ id: string; folder: string }> {
+  const folder = h.folder('photos');
+  await makeMessyFolder(folder);
+  const { id } = await h.service.add({ path: folder });
+  await h.service.waitForScan(id);
+  return { id, folder };
+}
+
+describe('training cache', () => {
+  for (const [crop, resolution] of [
+    ['center', 32],
+    ['pad', 64],
+    ['stretch', 32],
+  ] as const) {
+    it(`holds exactly sharp's ${crop} resize of every used file at ${resolution} px`, async () => {
+      const { id, folder } = await addMessy();
+      const built = await h.service.buildCache({ id, resolution, crop, flip: crop === 'pad' });
+      expect(built.file).toBe(path.join(h.dataDir, 'datasets', id, `cache-${built.key}.bin`));
+      const cache = await readCacheFile(built.file);
+      expect(cache).toMatchObject({
+        count: 9,
+        height: resolution,
+        width: resolution,
+        channels: 3,
+        flip: crop === 'pad',
+      });
+      expect(cache.meta).toMatchObject({
+        key: built.key,
+        datasetId: id,
+        resolution,
+        crop,
+        flip: crop === 'pad',
+        background: white,
+      });
+      // Images are in relPath order.
+      const order = Object.keys(fixtureExpect.used).sort();
+      const per = resolution * resolution * 3;
+      for (const [i, relPath] of order.entries()) {
+        const expected = await reference(
+          path.join(folder, relPath),
+          resolution,
+          crop,
+          relPath.endsWith('.svg') ? 24 : undefined,
+        );
+        const actual = Buffer.from(cache.pixels.subarray(i * per, (i + 1) * per));
+        expect({ relPath, equal: actual.equals(expected) }).toEqual({ relPath, equal: true });
+      }
+      const detail = h.service.get(id);
+      expect(detail.caches).toEqual([
+        expect.objectContaining({
+          key: built.key,
+          resolution,
+          crop,
+          flip: crop === 'pad',
+          count: 9,
+          bytes: fs.statSync(built.file).size,
+        }),
+      ]);
+      const caching = h.events.filter((e) => e.name === 'dataset.progress' && e.payload.phase === 'caching');
+      expect(caching.at(-1)!.payload).toMatchObject({ done: 9, total: 9 });
+    });
+  }
+
+  it('composites transparency on white and expands grey to RGB', async () => {
+    const { id, folder } = await addMessy();
+    const built = await h.service.buildCache({ id, resolution: 32, crop: 'stretch' });
+    const cache = await readCacheFile(built.file);
+    const order = Object.keys(fixtureExpect.used).sort();
+    const per = 32 * 32 * 3;
+    // rgba.png: its right half has alpha 64/255 over white, so it is lighter than the source.
+    const rgba = cache.pixels.subarray(
+      order.indexOf('rgba.png') * per,
+      (order.indexOf('rgba.png') + 1) * per,
+    );
+    const source = pattern(48, 32, 4, 4);
+    const px = (x: number, y: number) => rgba.subarray((y * 32 + x) * 3, (y * 32 + x) * 3 + 3);
+    const src = (x: number, y: number) => source.subarray((y * 48 + x) * 4, (y * 48 + x) * 4 + 3);
+    expect(Math.min(...px(30, 16))).toBeGreaterThan(Math.min(...src(45, 16)));
+    // grey.png: all three channels equal.
+    const grey = cache.pixels.subarray(
+      order.indexOf('grey.png') * per,
+      (order.indexOf('grey.png') + 1) * per,
+    );
+    for (let i = 0; i < grey.length; i += 3)
+      expect(grey[i] === grey[i + 1] && grey[i] === grey[i + 2]).toBe(true);
+    void folder;
+  });
+
+  it('reuses the cache when nothing changed and rebuilds when a file changed', async () => {
+    const { id, folder } = await addMessy();
+    const first = await h.service.buildCache({ id, resolution: 32 });
+    const stat = fs.statSync(first.file);
+
+    // Same call again, and after a rescan that found no change: same key, file untouched.
+    expect(await h.service.buildCache({ id, resolution: 32 })).toEqual(first);
+    await h.service.rescan(id);
+    await h.service.waitForScan(id);
+    const again = await h.service.buildCache({ id, resolution: 32 });
+    expect(again).toEqual(first);
+    const restat = fs.statSync(first.file);
+    expect([restat.ino, restat.mtimeMs]).toEqual([stat.ino, stat.mtimeMs]);
+
+    // Other settings are another cache beside it.
+    const flipped = await h.service.buildCache({ id, resolution: 32, flip: true });
+    expect(flipped.key).not.toBe(first.key);
+
+    // A changed file: new key, new file, and the stale cache for these settings is gone.
+    const target = path.join(folder, 'a', 'b', 'photo2.png');
+    await sharp(pattern(40, 40, 42), { raw: { width: 40, height: 40, channels: 3 } })
+      .png()
+      .toFile(target);
+    fs.utimesSync(target, new Date(), new Date(Date.now() + 5000));
+    await h.service.rescan(id);
+    await h.service.waitForScan(id);
+    const rebuilt = await h.service.buildCache({ id, resolution: 32 });
+    expect(rebuilt.key).not.toBe(first.key);
+    expect(fs.existsSync(rebuilt.file)).toBe(true);
+    expect(fs.existsSync(first.file)).toBe(false);
+    const cache = await readCacheFile(rebuilt.file);
+    const index = Object.keys(fixtureExpect.used).sort().indexOf('a/b/photo2.png');
+    const per = 32 * 32 * 3;
+    expect(
+      Buffer.from(cache.pixels.subarray(index * per, (index + 1) * per)).equals(
+        await reference(target, 32, 'center'),
+      ),
+    ).toBe(true);
+    expect(
+      h.service
+        .get(id)
+        .caches.map((c) => c.key)
+        .sort(),
+    ).toEqual([flipped.key, rebuilt.key].sort());
+  });
+
+  it('shares one build between concurrent calls and refuses bad settings', async () => {
+    const { id } = await addMessy();
+    const [a, b] = await Promise.all([
+      h.service.buildCache({ id, resolution: 32 }),
+      h.service.buildCache({ id, resolution: 32 }),
+    ]);
+    expect(a).toEqual(b);
+    await expect(h.service.buildCache({ id, resolution: 48 })).rejects.toMatchObject({
+      code: 'invalid_input',
+      field: 'resolution',
+    });
+    await expect(
+      h.service.buildCache({ id, resolution: 32, crop: 'zoom' as CropMode }),
+    ).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+});
+
+describe('cacheKey', () => {
+  const files = [
+    { relPath: 'b.png', bytes: 10, mtimeMs: 1, hash: 'h2' },
+    { relPath: 'a.png', bytes: 5, mtimeMs: 2, hash: 'h1' },
+  ];
+  const settings = { resolution: 64, crop: 'center' as const, flip: false, background: white };
+  it('depends on the files and settings, not on their order', () => {
+    const key = cacheKey(files, settings);
+    expect(cacheKey([...files].reverse(), settings)).toBe(key);
+    expect(cacheKey(files, { ...settings, flip: true })).not.toBe(key);
+    expect(cacheKey(files, { ...settings, resolution: 32 })).not.toBe(key);
+    expect(cacheKey([{ ...files[0]!, mtimeMs: 3 }, files[1]!], settings)).not.toBe(key);
+    expect(cacheKey([{ ...files[0]!, hash: 'other' }, files[1]!], settings)).not.toBe(key);
+    expect(cacheKey(files.slice(1), settings)).not.toBe(key);
+  });
+});

@@ -1,0 +1,139 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { ColorMode, SkipReason } from '../../shared/types.js';
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `gs-${prefix}-`));
+}
+
+/** A smooth, seeded RGB pattern: distinct per seed, compressible like a photo. */
+export function pattern(width: number, height: number, seed: number, channels: 3 | 4 = 3): Buffer {
+  const data = Buffer.alloc(width * height * channels);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * channels;
+      data[i] = (x * 255) / width + seed * 37;
+      data[i + 1] = (y * 255) / height + seed * 91;
+      data[i + 2] = 128 + 100 * Math.sin((x + y + seed * 13) / 7);
+      if (channels === 4) data[i + 3] = x < width / 2 ? 255 : 64;
+    }
+  }
+  return data;
+}
+
+function raw(width: number, height: number, seed: number, channels: 3 | 4 = 3) {
+  return sharp(pattern(width, height, seed, channels), { raw: { width, height, channels } });
+}
+
+function write(root: string, rel: string, data: Buffer | string): void {
+  const file = path.join(root, rel);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, data);
+}
+
+/** The minimum size the fixture's expectations assume. */
+export const fixtureMinSize = 16;
+
+/**
+ * What a scan of the messy fixture folder must find: each file's fate, and the report's counts.
+ * Hidden entries, system files and the symlink loop are not files of the dataset at all.
+ */
+export const fixtureExpect = {
+  used: {
+    'a/photo1.jpg': 'rgb',
+    'a/b/photo2.png': 'rgb',
+    'a/b/c/photo3.webp': 'rgb',
+    'rgba.png': 'rgba',
+    'grey.png': 'grey',
+    'grey-alpha.png': 'grey-alpha',
+    'deep16.png': '16-bit',
+    'cmyk.jpg': 'cmyk',
+    'vector.svg': 'rgba',
+  } satisfies Record<string, ColorMode>,
+  skipped: {
+    'truncated.jpg': 'corrupt',
+    'empty.png': 'corrupt',
+    'notes.jpg': 'not-an-image',
+    'README.txt': 'not-an-image',
+    'sound.wav': 'not-an-image',
+    'copy-of-photo1.jpg': 'duplicate',
+    'tiny.png': 'too-small',
+    'old.bmp': 'unsupported-format',
+    'broken-link.png': 'unreadable',
+  } satisfies Record<string, SkipReason>,
+  formats: { jpeg: 2, png: 5, webp: 1, svg: 1 },
+} as const;
+
+/**
+ * Writes a real, messy image folder with sharp: valid JPEG/PNG/WebP in nested folders, RGBA,
+ * grey, grey+alpha, 16-bit and CMYK images, a truncated JPEG, an empty .png, a text file named
+ * .jpg, a README, a WAV header, a BMP, an exact duplicate, an image below the minimum size, an
+ * SVG, a broken link, a link looping back to its parent, and hidden and system files.
+ */
+export async function makeMessyFolder(root: string): Promise<void> {
+  fs.mkdirSync(root, { recursive: true });
+  write(root, 'a/photo1.jpg', await raw(64, 48, 1).jpeg({ quality: 90 }).toBuffer());
+  write(root, 'a/b/photo2.png', await raw(40, 40, 2).png().toBuffer());
+  write(root, 'a/b/c/photo3.webp', await raw(50, 30, 3).webp({ quality: 90 }).toBuffer());
+  write(root, 'rgba.png', await raw(48, 32, 4, 4).png().toBuffer());
+  write(root, 'grey.png', await raw(32, 32, 5).toColourspace('b-w').png().toBuffer());
+  write(
+    root,
+    'grey-alpha.png',
+    await sharp(
+      Buffer.alloc(32 * 32 * 2).map((_, i) => (i % 2 ? 200 : i % 251)),
+      {
+        raw: { width: 32, height: 32, channels: 2 },
+      },
+    )
+      .toColourspace('b-w')
+      .png()
+      .toBuffer(),
+  );
+  write(root, 'deep16.png', await raw(40, 30, 6).toColourspace('rgb16').png().toBuffer());
+  write(root, 'cmyk.jpg', await raw(36, 36, 7).toColourspace('cmyk').jpeg().toBuffer());
+  const big = await raw(300, 200, 8).jpeg({ quality: 95 }).toBuffer();
+  write(root, 'truncated.jpg', big.subarray(0, Math.floor(big.length * 0.6)));
+  write(root, 'empty.png', '');
+  write(root, 'notes.jpg', 'These are my notes about the photo shoot.\nNothing to see here.\n');
+  write(root, 'README.txt', '# Dataset\nImages collected for training.\n');
+  const wav = Buffer.alloc(64);
+  wav.write('RIFF', 0, 'latin1');
+  wav.writeUInt32LE(56, 4);
+  wav.write('WAVEfmt ', 8, 'latin1');
+  write(root, 'sound.wav', wav);
+  const bmp = Buffer.alloc(70);
+  bmp.write('BM', 0, 'latin1');
+  bmp.writeUInt32LE(70, 2);
+  bmp.writeUInt32LE(54, 10);
+  bmp.writeUInt32LE(40, 14);
+  write(root, 'old.bmp', bmp);
+  fs.copyFileSync(path.join(root, 'a/photo1.jpg'), path.join(root, 'copy-of-photo1.jpg'));
+  write(root, 'tiny.png', await raw(8, 8, 9).png().toBuffer());
+  write(
+    root,
+    'vector.svg',
+    '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24">' +
+      '<circle cx="12" cy="12" r="10" fill="#c03"/><rect x="4" y="4" width="6" height="6" fill="#36c"/></svg>',
+  );
+  fs.symlinkSync(path.join(root, 'does-not-exist.png'), path.join(root, 'broken-link.png'));
+  fs.symlinkSync('..', path.join(root, 'a', 'loop'));
+  write(root, '.hidden.png', await raw(32, 32, 10).png().toBuffer());
+  write(root, '.cache/inside-hidden.png', await raw(32, 32, 11).png().toBuffer());
+  write(root, 'Thumbs.db', Buffer.alloc(100, 1));
+  write(root, '__MACOSX/._photo1.jpg', Buffer.alloc(100, 2));
+}
+
+/** `count` distinct small PNGs, for scans that must take a moment (cancel, removal, bench). */
+export async function makeManyImages(root: string, count: number, size = 32): Promise<void> {
+  fs.mkdirSync(root, { recursive: true });
+  for (let i = 0; i < count; i++) {
+    const dir = path.join(root, `part${Math.floor(i / 100)}`);
+    fs.mkdirSync(dir, { recursive: true });
+    await raw(size, size, i)
+      .png({ compressionLevel: 1 })
+      .toFile(path.join(dir, `img${String(i).padStart(5, '0')}.png`));
+  }
+}
