@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import sharp from 'sharp';
+import path from 'node:path';
+import { runCli } from '../../main/cli.js';
+import { tempDir } from '../helpers/temp.js';
+
+/** Runs the CLI in-process and returns what it printed. */
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const stdout = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((chunk) => ((out += String(chunk)), true));
+  const stderr = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((chunk) => ((err += String(chunk)), true));
+  try {
+    const code = await runCli(args);
+    return { code, out, err };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+afterEach(() => {
+  process.exitCode = undefined;
+});
+
+describe('gan-studio CLI', () => {
+  it('prints usage and refuses unknown commands with exit code 2', async () => {
+    expect((await cli('--help')).out).toContain('gan-studio serve');
+    const bad = await cli('frobnicate');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('Unknown command "frobnicate"');
+  });
+
+  it('adds a folder as a dataset and lists it, as JSON', async () => {
+    const dataDir = tempDir();
+    const images = tempDir();
+    for (let i = 0; i < 3; i++) {
+      await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: i * 80, g: 10, b: 10 } } })
+        .png()
+        .toFile(path.join(images, `${i}.png`));
+    }
+    const added = await cli('datasets', 'add', images, '--resolution', '32', '--json', '--data-dir', dataDir);
+    expect(added.code).toBe(0);
+    const dataset = JSON.parse(added.out) as { status: string; imageCount: number; cache: { count: number } };
+    expect(dataset).toMatchObject({ status: 'ready', imageCount: 3, cache: { count: 3 } });
+    const listed = JSON.parse(
+      (await cli('datasets', 'list', '--json', '--data-dir', dataDir)).out,
+    ) as unknown[];
+    expect(listed).toHaveLength(1);
+    expect(JSON.parse((await cli('runs', 'list', '--json', '--data-dir', dataDir)).out)).toEqual([]);
+  });
+
+  it('explains a folder that does not exist and exits non-zero', async () => {
+    const result = await cli('datasets', 'add', '/no/such/folder', '--data-dir', tempDir());
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/does not exist|not found/i);
+  });
+
+  it('validates training flags before doing anything', async () => {
+    const result = await cli('train', '--data', tempDir(), '--batch-size', 'lots', '--data-dir', tempDir());
+    expect(result.code).toBe(2);
+    expect(result.err).toContain('--batch-size needs a number');
+  });
+});
