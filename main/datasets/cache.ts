@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../worker-start.js';
 import type { CropMode } from '../../shared/config.js';
 import { cacheFormatVersion } from './cache-format.js';
 import type { CacheJob, FromCacheWorker } from './cache-protocol.js';
@@ -41,20 +42,8 @@ export function cacheFileName(key: string): string {
   return `cache-${key}.bin`;
 }
 
-/**
- * Starts the worker entry beside this module: the compiled .js in the app; under vitest or tsx
- * the .ts source, which needs tsx's loader inside the worker. `execArgv: ['--import', 'tsx']`
- * does not reach a worker's entry module on Node 20 (it fails with ERR_UNKNOWN_FILE_EXTENSION),
- * so a two-line bootstrap registers tsx in the worker and then imports the entry.
- */
-function startWorker(job: CacheJob): Worker {
-  const options: WorkerOptions = { workerData: job, name: 'dataset-cache' };
-  if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./cache-worker.js', import.meta.url), options);
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./cache-worker.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(bootstrap, { ...options, eval: true });
+function startCacheWorker(job: CacheJob): Worker {
+  return startWorker(new URL('./cache-worker', import.meta.url), { workerData: job, name: 'dataset-cache' });
 }
 
 export interface BuildResult {
@@ -73,7 +62,7 @@ export function buildCacheFile(
 ): Promise<BuildResult> {
   const { onProgress, signal } = options;
   if (signal?.aborted) return Promise.reject(abortError(signal));
-  const worker = startWorker(job);
+  const worker = startCacheWorker(job);
   return new Promise<BuildResult>((resolve, reject) => {
     let settled = false;
     const finish = (fn: () => void) => {

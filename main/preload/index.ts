@@ -6,7 +6,10 @@ import { chooseFolderChannel, eventChannel, methodChannel, type StudioBridge } f
 // Built from the fixed lists in shared/: each method and event gets its own channel, and page
 // code never sees ipcRenderer or the Electron event object.
 const invoke = Object.fromEntries(
-  methodNames.map((name) => [name, (input?: unknown) => ipcRenderer.invoke(methodChannel(name), input ?? {})]),
+  methodNames.map((name) => [
+    name,
+    (input?: unknown) => ipcRenderer.invoke(methodChannel(name), input ?? {}),
+  ]),
 ) as StudioBridge['invoke'];
 
 const on = Object.fromEntries(

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { ApiError } from '../../shared/errors.js';
 import {
   presetConfig,
@@ -14,7 +14,7 @@ import type { Emit } from '../../shared/events.js';
 import type { RunRecord, RunStore, MetricRow } from '../store/runs.js';
 import { toSummary } from '../store/runs.js';
 import type { FromWorker, StartMessage, ToWorker } from './protocol.js';
-import { workerEntry } from './worker-url.js';
+import { startWorker } from '../worker-start.js';
 
 /** What the manager needs from the dataset side: a ready training cache for a run's settings. */
 export interface CacheProvider {
@@ -173,8 +173,7 @@ export class TrainingManager {
         datasetSize: cache.count,
         ...(latest ? { resumeFrom: path.join(dir, latest.file) } : {}),
       };
-      const { url, options } = workerEntry(import.meta.url, 'worker');
-      const worker = new Worker(url, { ...options, name: `train-${runId}` });
+      const worker = startWorker(new URL('./worker', import.meta.url), { name: `train-${runId}` });
       const activeRun: ActiveRun = {
         runId,
         worker,

@@ -1,0 +1,233 @@
+/**
+ * Training throughput of GAN Studio's engine against the same DCGAN in PyTorch on the CPU.
+ *
+ *   npx tsx bench/train.ts [--res 32|64] [--iters N] [--rounds R] [--backends wasm,cpu] [--profile]
+ *
+ * For each resolution (32 and 64 unless --res) it alternates R rounds of: the engine on each
+ * backend (each in a fresh child process), then bench/torch_dcgan.py (Debian's python3-torch,
+ * one thread, like the wasm backend). Batch 64, width 1, latent 100, BCE, no DiffAugment and no
+ * EMA (the PyTorch reference has neither); warm-up iterations are not timed. It prints the
+ * parameter counts, a table, and writes bench/results/train.json. --profile also prints the
+ * per-kernel time of one iteration on wasm.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { backendNames, trainConfigSchema, type BackendName } from '../shared/config.js';
+import { probeBackends, selectBackend } from '../main/training/backends.js';
+import { GanTrainer } from '../main/training/engine/trainer.js';
+
+const run = promisify(execFile);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const python = '/usr/bin/python3';
+const batch = 64;
+
+interface Measurement {
+  images_per_s: number;
+  params_g: number;
+  params_d: number;
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function trainer(resolution: 32 | 64): GanTrainer {
+  const config = trainConfigSchema.parse({
+    resolution,
+    batchSize: batch,
+    width: 1,
+    latentSize: 100,
+    loss: 'bce',
+    diffAugment: 'off',
+    emaDecay: 0,
+  });
+  const count = 256;
+  const pixels = new Uint8Array(count * resolution * resolution * 3);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24;
+  return GanTrainer.create(config, { pixels, count, height: resolution, width: resolution }, count);
+}
+
+/** Child mode: one backend, one resolution; prints a Measurement as JSON. */
+async function child(): Promise<void> {
+  const backend = (arg('backend') ?? 'wasm') as BackendName;
+  const resolution = Number(arg('res') ?? 32) as 32 | 64;
+  const iters = Number(arg('iters') ?? 10);
+  const selected = await selectBackend(backend);
+  if (selected.backend !== backend)
+    throw new Error(`${backend} did not start: ${selected.notes.map((n) => n.reason).join(' ')}`);
+  const t = trainer(resolution);
+  for (let i = 0; i < 3; i++) t.step();
+  const start = performance.now();
+  for (let i = 0; i < iters; i++) t.step();
+  const seconds = (performance.now() - start) / 1000;
+  const out: Measurement = {
+    images_per_s: (batch * iters) / seconds,
+    params_g: t.generator.paramCount,
+    params_d: t.discriminator.paramCount,
+  };
+  if (process.argv.includes('--profile')) await profile(t);
+  t.dispose();
+  process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
+}
+
+/** Kernel time of one iteration, summed by kernel, to stderr. */
+async function profile(t: GanTrainer): Promise<void> {
+  const started = performance.now();
+  const info = await tf.profile(() => {
+    t.step();
+  });
+  const wall = performance.now() - started;
+  const byKernel = new Map<string, { calls: number; ms: number }>();
+  for (const k of info.kernels) {
+    // Ops that wrap a kernel (fused.conv2d's custom-gradient scope) appear too: count kernels only.
+    if (k.name.endsWith('__op')) continue;
+    const entry = byKernel.get(k.name) ?? { calls: 0, ms: 0 };
+    entry.calls++;
+    entry.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    byKernel.set(k.name, entry);
+  }
+  const total = [...byKernel.values()].reduce((s, e) => s + e.ms, 0);
+  const lines = [...byKernel.entries()]
+    .sort((a, b) => b[1].ms - a[1].ms)
+    .map(
+      ([name, e]) =>
+        `  ${name.padEnd(22)} ${String(e.calls).padStart(5)} ${e.ms.toFixed(1).padStart(9)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)} %`,
+    );
+  process.stderr.write(
+    `Profile of one iteration on ${tf.getBackend()} (kernel time ${total.toFixed(0)} ms of ${wall.toFixed(0)} ms wall, profiler on):\n` +
+      `  ${'kernel'.padEnd(22)} calls     total       share\n${lines.join('\n')}\n`,
+  );
+}
+
+async function engine(
+  backend: BackendName,
+  resolution: number,
+  iters: number,
+  withProfile: boolean,
+): Promise<Measurement> {
+  const args = [
+    '--import',
+    'tsx',
+    path.join(here, 'train.ts'),
+    '--child',
+    '--backend',
+    backend,
+    '--res',
+    String(resolution),
+    '--iters',
+    String(iters),
+  ];
+  if (withProfile) args.push('--profile');
+  const { stdout, stderr } = await run(process.execPath, args, { maxBuffer: 1 << 24 });
+  if (withProfile)
+    process.stdout.write(
+      stderr
+        .split('\n')
+        .filter((l) => !l.startsWith('var Module'))
+        .join('\n'),
+    );
+  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (line === undefined) throw new Error(`The ${backend} run printed no result:\n${stderr.slice(-2000)}`);
+  return JSON.parse(line.slice(7)) as Measurement;
+}
+
+async function torch(resolution: number, iters: number): Promise<Measurement | string> {
+  if (!fs.existsSync(python))
+    return `${python} is missing; install Debian's PyTorch: apt-get install python3-torch`;
+  try {
+    const { stdout } = await run(python, [
+      path.join(here, 'torch_dcgan.py'),
+      '--res',
+      String(resolution),
+      '--iters',
+      String(iters),
+      '--threads',
+      '1',
+    ]);
+    const out = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Measurement & { error?: string };
+    return out.error ?? out;
+  } catch (error) {
+    const text = (error as { stdout?: string }).stdout ?? String(error);
+    return text.includes('not installed') ? 'PyTorch is not installed: apt-get install python3-torch' : text;
+  }
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
+}
+
+async function main(): Promise<void> {
+  const resolutions = arg('res') ? [Number(arg('res'))] : [32, 64];
+  const iters = Number(arg('iters') ?? 10);
+  const rounds = Number(arg('rounds') ?? 2);
+  const asked = arg('backends')?.split(',') as BackendName[] | undefined;
+  const available = (await probeBackends()).filter((b) => b.available).map((b) => b.name);
+  // The JS cpu backend is a correctness reference, minutes per iteration here: only on request.
+  const backends = asked ?? backendNames.filter((b) => b !== 'cpu' && available.includes(b));
+  const results: Record<string, unknown> = {};
+  const rows: string[] = [];
+  for (const resolution of resolutions) {
+    const engineRuns = new Map<BackendName, number[]>();
+    const torchRuns: number[] = [];
+    let params: Measurement | undefined;
+    let torchParams: Measurement | undefined;
+    let torchNote: string | undefined;
+    for (let round = 0; round < rounds; round++) {
+      for (const backend of backends) {
+        const m = await engine(
+          backend,
+          resolution,
+          iters,
+          round === 0 &&
+            backend === 'wasm' &&
+            resolution === resolutions[0] &&
+            process.argv.includes('--profile'),
+        );
+        params = m;
+        engineRuns.set(backend, [...(engineRuns.get(backend) ?? []), m.images_per_s]);
+      }
+      const t = await torch(resolution, iters);
+      if (typeof t === 'string') torchNote = t;
+      else {
+        torchParams = t;
+        torchRuns.push(t.images_per_s);
+      }
+    }
+    console.log(
+      `\nDCGAN-${resolution}, batch ${batch}: parameters G ${params?.params_g} D ${params?.params_d} (engine), G ${torchParams?.params_g ?? '–'} D ${torchParams?.params_d ?? '–'} (PyTorch)`,
+    );
+    if (torchNote) console.log(`PyTorch reference unavailable: ${torchNote}`);
+    const torchIps = torchRuns.length > 0 ? median(torchRuns) : null;
+    const entries = [...engineRuns.entries()].map(([backend, runs]) => {
+      const ips = median(runs);
+      rows.push(
+        `${String(resolution).padEnd(4)} ${backend.padEnd(10)} ${ips.toFixed(1).padStart(8)} ${(torchIps?.toFixed(1) ?? '–').padStart(10)} ${(torchIps ? (ips / torchIps).toFixed(2) : '–').padStart(7)}   ${runs.map((r) => r.toFixed(1)).join(', ')} | ${torchRuns.map((r) => r.toFixed(1)).join(', ')}`,
+      );
+      return {
+        backend,
+        images_per_s: ips,
+        torch_images_per_s: torchIps,
+        ratio_vs_torch: torchIps ? ips / torchIps : null,
+        params_g: params?.params_g ?? null,
+        params_d: params?.params_d ?? null,
+      };
+    });
+    const [first, ...others] = entries;
+    results[String(resolution)] = { ...first, ...(others.length > 0 ? { other_backends: others } : {}) };
+  }
+  console.log(`\nres  backend    images/s  torch i/s   ratio   runs (engine | torch)\n${rows.join('\n')}`);
+  const out = path.join(here, 'results', 'train.json');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nWrote ${path.relative(process.cwd(), out)}`);
+}
+
+if (process.argv.includes('--child')) await child();
+else await main();

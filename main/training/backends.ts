@@ -1,0 +1,269 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { backendNames, type BackendName } from '../../shared/config.js';
+import type { BackendStatus } from '../../shared/types.js';
+import { registerWasmTrainingKernels } from './kernels/index.js';
+
+/**
+ * Backend selection for a training worker (Node). Best first: native TensorFlow (tfjs-node-gpu,
+ * then tfjs-node), WebGPU through Dawn's `webgpu` package where it finds an adapter, wasm
+ * (XNNPACK, one thread) with the training kernels it lacks, then the plain JS cpu backend.
+ */
+
+const require = createRequire(import.meta.url);
+const nativePackages = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+export interface BackendSelection {
+  backend: BackendName;
+  /** One entry per backend tried before the chosen one, with why it was skipped. */
+  notes: BackendStatus[];
+}
+
+/** The shape of Dawn's `webgpu` package that is used here. */
+interface DawnModule {
+  create(flags: string[]): { requestAdapter(): Promise<object | null> };
+  globals: Record<string, unknown>;
+}
+
+function messageOf(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0] ?? text;
+}
+
+function isMissingModule(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return true;
+  // Loaders other than Node's (vitest, bundlers) word it differently but keep the phrase.
+  return /Cannot find (module|package)|Failed to load url/i.test(messageOf(error));
+}
+
+/** Imports a package by a name TypeScript does not resolve: optional dependencies may be absent. */
+async function importOptional(name: string): Promise<unknown> {
+  return import(name) as Promise<unknown>;
+}
+
+function resolvable(name: string): boolean {
+  try {
+    require.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Folder holding tfjs-backend-wasm's .wasm binaries (setWasmPaths wants a trailing slash). */
+export function wasmBinariesDir(): string {
+  const pkg = require.resolve('@tensorflow/tfjs-backend-wasm/package.json');
+  return path.join(path.dirname(pkg), 'dist') + path.sep;
+}
+
+async function activate(name: BackendName): Promise<string | null> {
+  try {
+    if (await tf.setBackend(name)) {
+      await tf.ready();
+      return null;
+    }
+  } catch (error) {
+    return `It failed to start: ${messageOf(error)}`;
+  }
+  return 'It failed to start (tfjs logged the reason).';
+}
+
+async function tryTensorflow(): Promise<string | null> {
+  const reasons: string[] = [];
+  for (const pkg of nativePackages) {
+    try {
+      await importOptional(pkg);
+    } catch (error) {
+      reasons.push(
+        isMissingModule(error) ? `${pkg} is not installed` : `${pkg} did not load (${messageOf(error)})`,
+      );
+      continue;
+    }
+    if (tf.findBackendFactory('tensorflow') === null) {
+      reasons.push(`${pkg} loaded but registered with another copy of tfjs-core`);
+      continue;
+    }
+    const failure = await activate('tensorflow');
+    if (failure === null) return null;
+    reasons.push(`${pkg}: ${failure}`);
+  }
+  return `Native TensorFlow is unavailable: ${reasons.join('; ')}.`;
+}
+
+async function loadDawn(): Promise<DawnModule | string> {
+  try {
+    return (await importOptional('webgpu')) as DawnModule;
+  } catch (error) {
+    return isMissingModule(error)
+      ? 'The optional webgpu package (Dawn) is not installed.'
+      : `The webgpu package (Dawn) did not load: ${messageOf(error)}.`;
+  }
+}
+
+async function tryWebgpu(): Promise<string | null> {
+  const dawn = await loadDawn();
+  if (typeof dawn === 'string') return dawn;
+  let gpu: { requestAdapter(): Promise<object | null> };
+  try {
+    // tfjs-backend-webgpu reads GPUBufferUsage & co. as globals and registers itself only when
+    // navigator.gpu exists, so both go in place before it is imported.
+    Object.assign(globalThis, dawn.globals);
+    gpu = dawn.create([]);
+    if ((await gpu.requestAdapter()) === null) {
+      return 'No GPU adapter was found (Dawn found no Vulkan, Metal or Direct3D 12 device).';
+    }
+  } catch (error) {
+    return `Dawn could not look for a GPU: ${messageOf(error)}.`;
+  }
+  const scope = globalThis as { navigator?: { gpu?: unknown } };
+  if (scope.navigator === undefined) {
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  } else if (scope.navigator.gpu === undefined) {
+    Object.defineProperty(scope.navigator, 'gpu', { value: gpu, configurable: true });
+  }
+  try {
+    await import('@tensorflow/tfjs-backend-webgpu');
+  } catch (error) {
+    return `tfjs-backend-webgpu did not load: ${messageOf(error)}.`;
+  }
+  const failure = await activate('webgpu');
+  return failure === null ? null : `WebGPU: ${failure}`;
+}
+
+async function tryWasm(): Promise<string | null> {
+  let dir: string;
+  try {
+    dir = wasmBinariesDir();
+  } catch {
+    return 'tfjs-backend-wasm is not installed.';
+  }
+  if (!existsSync(path.join(dir, 'tfjs-backend-wasm.wasm'))) {
+    return `The WebAssembly binaries are missing from ${dir}.`;
+  }
+  try {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths(dir);
+  } catch (error) {
+    return `tfjs-backend-wasm did not load: ${messageOf(error)}.`;
+  }
+  const failure = await activate('wasm');
+  if (failure !== null) return `WebAssembly: ${failure}`;
+  registerWasmTrainingKernels();
+  return null;
+}
+
+async function tryCpu(): Promise<string | null> {
+  await import('@tensorflow/tfjs-backend-cpu');
+  return activate('cpu');
+}
+
+const attempts: Record<BackendName, () => Promise<string | null>> = {
+  tensorflow: tryTensorflow,
+  webgpu: tryWebgpu,
+  wasm: tryWasm,
+  cpu: tryCpu,
+};
+
+/**
+ * Makes the best available backend current, starting at `preference` ('auto' starts at the
+ * best) and falling back down the list. Call once per worker, before building any tensor.
+ */
+export async function selectBackend(preference: 'auto' | BackendName): Promise<BackendSelection> {
+  const start = preference === 'auto' ? 0 : backendNames.indexOf(preference);
+  const notes: BackendStatus[] = [];
+  for (const name of backendNames.slice(start)) {
+    const reason = await attempts[name]();
+    if (reason === null) return { backend: name, notes };
+    notes.push({ name, available: false, reason });
+  }
+  throw new Error(`No TensorFlow.js backend could start: ${notes.map((n) => n.reason).join(' ')}`);
+}
+
+/**
+ * Looks for a WebGPU adapter in a short-lived thread, so the main thread never loads Dawn.
+ * Plain JS evaluated in the worker: it needs no TypeScript loader.
+ */
+function probeAdapter(dawnEntry: string, timeoutMs: number): Promise<string | null> {
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    import(workerData.entry)
+      .then(async (dawn) => {
+        const adapter = await dawn.create([]).requestAdapter();
+        parentPort.postMessage(adapter ? null : 'No GPU adapter was found (Dawn found no Vulkan, Metal or Direct3D 12 device).');
+      })
+      .catch((e) => parentPort.postMessage('Dawn could not look for a GPU: ' + String(e && e.message || e).split('\\n')[0] + '.'));
+  `;
+  return new Promise((resolve) => {
+    const worker = new Worker(source, {
+      eval: true,
+      workerData: { entry: dawnEntry },
+      stdout: true,
+      stderr: true,
+    });
+    const timer = setTimeout(() => {
+      void worker.terminate();
+      resolve('Looking for a GPU adapter timed out.');
+    }, timeoutMs);
+    worker.once('message', (reason: string | null) => {
+      clearTimeout(timer);
+      void worker.terminate();
+      resolve(reason);
+    });
+    worker.once('error', (error) => {
+      clearTimeout(timer);
+      resolve(`Dawn could not look for a GPU: ${messageOf(error)}.`);
+    });
+  });
+}
+
+let probed: Promise<BackendStatus[]> | undefined;
+
+/**
+ * What each backend would do on this machine, for app.info. Cheap: resolves packages and asks
+ * Dawn for an adapter in a throwaway thread; initialises nothing here. Cached per process.
+ */
+export function probeBackends(): Promise<BackendStatus[]> {
+  probed ??= probeUncached();
+  return probed;
+}
+
+async function probeUncached(): Promise<BackendStatus[]> {
+  const native = nativePackages.find((pkg) => resolvable(pkg));
+  const tensorflow: BackendStatus =
+    native !== undefined
+      ? { name: 'tensorflow', available: true }
+      : {
+          name: 'tensorflow',
+          available: false,
+          reason: 'Native TensorFlow (@tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node) is not installed.',
+        };
+
+  let webgpu: BackendStatus;
+  if (!resolvable('webgpu')) {
+    webgpu = {
+      name: 'webgpu',
+      available: false,
+      reason: 'The optional webgpu package (Dawn) is not installed.',
+    };
+  } else {
+    const { pathToFileURL } = await import('node:url');
+    const reason = await probeAdapter(pathToFileURL(require.resolve('webgpu')).href, 10_000);
+    webgpu =
+      reason === null ? { name: 'webgpu', available: true } : { name: 'webgpu', available: false, reason };
+  }
+
+  let wasm: BackendStatus;
+  try {
+    const dir = wasmBinariesDir();
+    wasm = existsSync(path.join(dir, 'tfjs-backend-wasm.wasm'))
+      ? { name: 'wasm', available: true }
+      : { name: 'wasm', available: false, reason: `The WebAssembly binaries are missing from ${dir}.` };
+  } catch {
+    wasm = { name: 'wasm', available: false, reason: 'tfjs-backend-wasm is not installed.' };
+  }
+  return [tensorflow, webgpu, wasm, { name: 'cpu', available: true }];
+}

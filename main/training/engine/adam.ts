@@ -1,0 +1,111 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Grads, Params } from './layers.js';
+import type { ParamValues } from './network.js';
+
+export interface AdamOptions {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  /** PyTorch's default; tf.train.adam's is 1e-7, which makes runs differ from the reference. */
+  eps?: number;
+}
+
+export interface AdamState {
+  /** Updates applied so far (bias correction uses it). */
+  t: number;
+  /** First and second moments by parameter name, under "m/" and "v/". */
+  moments: ParamValues;
+}
+
+/**
+ * Adam with PyTorch's update rule, written out so its whole state (t, m, v) can be saved in a
+ * checkpoint and restored exactly:
+ *   m ← β1·m + (1 − β1)·g,  v ← β2·v + (1 − β2)·g²,
+ *   p ← p − lr/(1 − β1ᵗ) · m / (√v/√(1 − β2ᵗ) + ε)
+ * (computed as p − lr·√(1 − β2ᵗ)/(1 − β1ᵗ) · m / (√v + ε·√(1 − β2ᵗ)), the same quantity).
+ */
+export class Adam {
+  private t = 0;
+  private readonly m = new Map<string, tf.Variable>();
+  private readonly v = new Map<string, tf.Variable>();
+  private readonly eps: number;
+
+  constructor(
+    private readonly params: Params,
+    private readonly opts: AdamOptions,
+  ) {
+    this.eps = opts.eps ?? 1e-8;
+    for (const [name, p] of params) {
+      this.m.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      );
+      this.v.set(
+        name,
+        tf.tidy(() => tf.variable(tf.zerosLike(p), false)),
+      );
+    }
+  }
+
+  get steps(): number {
+    return this.t;
+  }
+
+  apply(grads: Grads): void {
+    this.t++;
+    const { lr, beta1, beta2 } = this.opts;
+    const c1 = 1 - beta1 ** this.t;
+    const c2 = Math.sqrt(1 - beta2 ** this.t);
+    const stepSize = (lr * c2) / c1;
+    const eps = this.eps * c2;
+    tf.tidy(() => {
+      for (const [name, p] of this.params) {
+        const g = grads[name];
+        if (g === undefined) throw new Error(`No gradient for ${name}.`);
+        const m = this.m.get(name) as tf.Variable;
+        const v = this.v.get(name) as tf.Variable;
+        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
+        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+        p.assign(tf.sub(p, tf.mul(tf.div(m, tf.add(tf.sqrt(v), eps)), stepSize)));
+      }
+    });
+  }
+
+  state(): AdamState {
+    const moments: ParamValues = {};
+    for (const [kind, map] of [
+      ['m', this.m],
+      ['v', this.v],
+    ] as const) {
+      for (const [name, value] of map) {
+        moments[`${kind}/${name}`] = {
+          data: (value.dataSync() as Float32Array).slice(),
+          shape: [...value.shape],
+        };
+      }
+    }
+    return { t: this.t, moments };
+  }
+
+  restore(state: AdamState): void {
+    for (const [kind, map] of [
+      ['m', this.m],
+      ['v', this.v],
+    ] as const) {
+      for (const [name, variable] of map) {
+        const value = state.moments[`${kind}/${name}`];
+        if (value === undefined) throw new Error(`The checkpoint has no optimizer state ${kind}/${name}.`);
+        if (value.data.length !== variable.size)
+          throw new Error(`Optimizer state ${kind}/${name} has the wrong size.`);
+        tf.tidy(() => variable.assign(tf.tensor(value.data, variable.shape)));
+      }
+    }
+    this.t = state.t;
+  }
+
+  dispose(): void {
+    for (const v of [...this.m.values(), ...this.v.values()]) v.dispose();
+    this.m.clear();
+    this.v.clear();
+  }
+}

@@ -1,0 +1,395 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Layers with hand-written backward passes. tfjs-core alone registers no gradient functions
+ * (the @tensorflow/tfjs package does), and its autodiff could not reuse one generator forward
+ * for both the discriminator's and the generator's step anyway: here a forward pass returns
+ * what its backward pass needs, and the backward pass can run later, skip parameter gradients
+ * (the generator's step only needs D's input gradient) or skip the input gradient.
+ *
+ * All tensors are NHWC. The ops are chosen to be fast on tfjs-backend-wasm and fine elsewhere:
+ * reductions over batch and space are average pools (wasm's Sum over leading axes is ~30×
+ * slower), leaky ReLU is prelu, tanh is 2·sigmoid(2x) − 1 (wasm's LeakyRelu and Tanh are scalar
+ * loops).
+ */
+
+export type Params = Map<string, tf.Variable>;
+export type Grads = Record<string, tf.Tensor>;
+
+export type ParamInit = 'normal' | 'gamma' | 'zeros';
+
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+  /** DCGAN initialisation: weights N(0, 0.02²), batch-norm scale N(1, 0.02²), the rest 0. */
+  init: ParamInit;
+}
+
+export interface ForwardOptions {
+  /**
+   * Batch-norm statistics are taken per group of equal consecutive slices of the batch, so
+   * real and fake images can share one discriminator pass and still be normalised apart.
+   */
+  groups: number;
+  /**
+   * Inference only: batch norm takes its statistics from the first `referenceRows` samples and
+   * normalises the whole batch with them, so an image does not depend on what else is in the
+   * batch (the sample grid and the latent explorer put a fixed reference batch first).
+   */
+  referenceRows?: number;
+}
+
+export interface BackwardOptions {
+  paramGrads: boolean;
+  inputGrad: boolean;
+}
+
+/** Tensors a layer's forward pass keeps for its backward pass. */
+export type Saved = tf.Tensor[];
+
+export interface Layer {
+  readonly params: readonly ParamSpec[];
+  forward(p: Params, x: tf.Tensor, opts: ForwardOptions, k: Constants): { y: tf.Tensor; saved: Saved };
+  backward(
+    p: Params,
+    dy: tf.Tensor,
+    saved: Saved,
+    opts: BackwardOptions,
+    k: Constants,
+    grads: Grads,
+  ): tf.Tensor | null;
+}
+
+function param(p: Params, name: string): tf.Variable {
+  const v = p.get(name);
+  if (v === undefined) throw new Error(`Missing parameter ${name}.`);
+  return v;
+}
+
+/**
+ * Small constant tensors reused every step (prelu slopes), created once outside any tidy and
+ * freed with the network.
+ */
+export class Constants {
+  private readonly cache = new Map<string, tf.Tensor>();
+
+  fill(size: number, value: number): tf.Tensor1D {
+    const key = `${size}:${value}`;
+    let t = this.cache.get(key);
+    if (t === undefined) {
+      t = tf.keep(tf.fill([size], value));
+      this.cache.set(key, t);
+    }
+    return t as tf.Tensor1D;
+  }
+
+  dispose(): void {
+    for (const t of this.cache.values()) t.dispose();
+    this.cache.clear();
+  }
+}
+
+/**
+ * Per-group means over every axis but the last: x [groups·m, …, C] → [groups, C]. An average
+ * pool with one window per group over the rows: on wasm that is XNNPACK and ~30× faster than
+ * tf.mean over leading axes (a transpose then a reduction), and a ones-row matMul is no better
+ * because XNNPACK re-packs its varying right-hand side on every call.
+ */
+export function groupMeans(x: tf.Tensor, groups: number): tf.Tensor2D {
+  const c = x.shape[x.shape.length - 1] ?? 1;
+  const rows = x.size / c / groups;
+  const pooled = tf.avgPool(tf.reshape(x, [groups, rows, 1, c]) as tf.Tensor4D, [rows, 1], 1, 'valid');
+  return tf.reshape(pooled, [groups, c]);
+}
+
+/** Sums over every axis but the last: [.., C] → [C]. */
+export function channelSums(x: tf.Tensor): tf.Tensor1D {
+  const c = x.shape[x.shape.length - 1] ?? 1;
+  return tf.reshape(tf.mul(groupMeans(x, 1), x.size / c), [c]);
+}
+
+export class Dense implements Layer {
+  readonly params: ParamSpec[];
+  constructor(
+    private readonly name: string,
+    inFeatures: number,
+    outFeatures: number,
+    private readonly bias: boolean,
+  ) {
+    this.params = [{ name: `${name}/w`, shape: [inFeatures, outFeatures], init: 'normal' }];
+    if (bias) this.params.push({ name: `${name}/b`, shape: [outFeatures], init: 'zeros' });
+  }
+
+  forward(p: Params, x: tf.Tensor): { y: tf.Tensor; saved: Saved } {
+    let y: tf.Tensor = tf.matMul(x as tf.Tensor2D, param(p, `${this.name}/w`) as tf.Tensor2D);
+    if (this.bias) y = tf.add(y, param(p, `${this.name}/b`));
+    return { y, saved: [x] };
+  }
+
+  backward(
+    p: Params,
+    dy: tf.Tensor,
+    [x]: Saved,
+    opts: BackwardOptions,
+    _k: Constants,
+    grads: Grads,
+  ): tf.Tensor | null {
+    // Explicit transposes of the small operand: wasm's matMul with transposeA/B transposes the
+    // other way round first and is ~10× slower here.
+    if (opts.paramGrads) {
+      const x2 = x as tf.Tensor2D;
+      const dy2 = dy as tf.Tensor2D;
+      grads[`${this.name}/w`] =
+        x2.size <= dy2.size
+          ? tf.matMul(tf.transpose(x2), dy2)
+          : tf.transpose(tf.matMul(tf.transpose(dy2), x2));
+      if (this.bias) grads[`${this.name}/b`] = channelSums(dy);
+    }
+    if (!opts.inputGrad) return null;
+    return tf.matMul(dy as tf.Tensor2D, tf.transpose(param(p, `${this.name}/w`) as tf.Tensor2D));
+  }
+}
+
+/** Reshapes each sample (the batch axis is kept). */
+export class Reshape implements Layer {
+  readonly params: ParamSpec[] = [];
+  constructor(
+    private readonly inShape: number[],
+    private readonly outShape: number[],
+  ) {}
+
+  forward(_p: Params, x: tf.Tensor): { y: tf.Tensor; saved: Saved } {
+    return { y: tf.reshape(x, [x.shape[0] ?? -1, ...this.outShape]), saved: [] };
+  }
+
+  backward(_p: Params, dy: tf.Tensor): tf.Tensor {
+    return tf.reshape(dy, [dy.shape[0] ?? -1, ...this.inShape]);
+  }
+}
+
+export class Conv2D implements Layer {
+  readonly params: ParamSpec[];
+  private readonly filterShape: [number, number, number, number];
+  constructor(
+    private readonly name: string,
+    kernel: number,
+    private readonly stride: number,
+    inChannels: number,
+    outChannels: number,
+    private readonly bias: boolean,
+  ) {
+    this.filterShape = [kernel, kernel, inChannels, outChannels];
+    this.params = [{ name: `${name}/w`, shape: this.filterShape, init: 'normal' }];
+    if (bias) this.params.push({ name: `${name}/b`, shape: [outChannels], init: 'zeros' });
+  }
+
+  forward(p: Params, x: tf.Tensor): { y: tf.Tensor; saved: Saved } {
+    // The fused op hands the bias to the convolution itself (XNNPACK adds it for free).
+    const y = tf.fused.conv2d({
+      x: x as tf.Tensor4D,
+      filter: param(p, `${this.name}/w`) as tf.Tensor4D,
+      strides: this.stride,
+      pad: 'same',
+      ...(this.bias ? { bias: param(p, `${this.name}/b`) } : {}),
+    });
+    return { y, saved: [x] };
+  }
+
+  backward(
+    p: Params,
+    dy: tf.Tensor,
+    [x]: Saved,
+    opts: BackwardOptions,
+    _k: Constants,
+    grads: Grads,
+  ): tf.Tensor | null {
+    const input = x as tf.Tensor4D;
+    if (opts.paramGrads) {
+      grads[`${this.name}/w`] = tf.engine().runKernel(
+        'Conv2DBackpropFilter',
+        { x: input, dy },
+        {
+          strides: this.stride,
+          pad: 'same',
+          dataFormat: 'NHWC',
+          filterShape: this.filterShape,
+        },
+      );
+      if (this.bias) grads[`${this.name}/b`] = channelSums(dy);
+    }
+    if (!opts.inputGrad) return null;
+    return tf.conv2dTranspose(
+      dy as tf.Tensor4D,
+      param(p, `${this.name}/w`) as tf.Tensor4D,
+      input.shape,
+      this.stride,
+      'same',
+    );
+  }
+}
+
+/** Transposed convolution ('same', output = input × stride); filter [k, k, out, in]. */
+export class ConvTranspose2D implements Layer {
+  readonly params: ParamSpec[];
+  private readonly filterShape: [number, number, number, number];
+  constructor(
+    private readonly name: string,
+    kernel: number,
+    private readonly stride: number,
+    inChannels: number,
+    private readonly outChannels: number,
+    private readonly bias: boolean,
+  ) {
+    this.filterShape = [kernel, kernel, outChannels, inChannels];
+    this.params = [{ name: `${name}/w`, shape: this.filterShape, init: 'normal' }];
+    if (bias) this.params.push({ name: `${name}/b`, shape: [outChannels], init: 'zeros' });
+  }
+
+  forward(p: Params, x: tf.Tensor): { y: tf.Tensor; saved: Saved } {
+    const [n = 1, h = 1, w = 1] = x.shape;
+    let y: tf.Tensor = tf.conv2dTranspose(
+      x as tf.Tensor4D,
+      param(p, `${this.name}/w`) as tf.Tensor4D,
+      [n, h * this.stride, w * this.stride, this.outChannels],
+      this.stride,
+      'same',
+    );
+    if (this.bias) y = tf.add(y, param(p, `${this.name}/b`));
+    return { y, saved: [x] };
+  }
+
+  backward(
+    p: Params,
+    dy: tf.Tensor,
+    [x]: Saved,
+    opts: BackwardOptions,
+    _k: Constants,
+    grads: Grads,
+  ): tf.Tensor | null {
+    if (opts.paramGrads) {
+      // A transposed conv is the input gradient of a conv from its output to its input, so its
+      // filter gradient is that conv's, with the roles of x and dy swapped.
+      grads[`${this.name}/w`] = tf.engine().runKernel(
+        'Conv2DBackpropFilter',
+        { x: dy, dy: x as tf.Tensor },
+        {
+          strides: this.stride,
+          pad: 'same',
+          dataFormat: 'NHWC',
+          filterShape: this.filterShape,
+        },
+      );
+      if (this.bias) grads[`${this.name}/b`] = channelSums(dy);
+    }
+    if (!opts.inputGrad) return null;
+    return tf.conv2d(dy as tf.Tensor4D, param(p, `${this.name}/w`) as tf.Tensor4D, this.stride, 'same');
+  }
+}
+
+/** Batch normalisation with batch statistics (training mode), per group; eps as PyTorch. */
+export class BatchNorm implements Layer {
+  readonly params: ParamSpec[];
+  constructor(
+    private readonly name: string,
+    channels: number,
+    private readonly eps = 1e-5,
+  ) {
+    this.params = [
+      { name: `${name}/gamma`, shape: [channels], init: 'gamma' },
+      { name: `${name}/beta`, shape: [channels], init: 'zeros' },
+    ];
+  }
+
+  forward(
+    p: Params,
+    x: tf.Tensor,
+    { groups, referenceRows }: ForwardOptions,
+  ): { y: tf.Tensor; saved: Saved } {
+    const c = x.shape[x.shape.length - 1] ?? 1;
+    if (referenceRows !== undefined) return { y: this.referenceForward(p, x, referenceRows, c), saved: [] };
+    const m = x.size / c / groups;
+    const mean = groupMeans(x, groups); // [G, C]
+    const xc = tf.sub(tf.reshape(x, [groups, m, c]), tf.reshape(mean, [groups, 1, c]));
+    const variance = groupMeans(tf.square(xc), groups); // biased, as in training
+    const invStd = tf.rsqrt(tf.add(variance, this.eps)); // [G, C]
+    const scale = tf.mul(invStd, param(p, `${this.name}/gamma`)); // [G, C]
+    const y = tf.add(tf.mul(xc, tf.reshape(scale, [groups, 1, c])), param(p, `${this.name}/beta`));
+    return { y: tf.reshape(y, x.shape), saved: [xc, invStd, scale] };
+  }
+
+  private referenceForward(p: Params, x: tf.Tensor, rows: number, c: number): tf.Tensor {
+    const reference = tf.slice(x, 0, rows);
+    const mean = groupMeans(reference, 1); // [1, C]
+    const variance = groupMeans(tf.square(tf.sub(reference, tf.reshape(mean, [c]))), 1);
+    const scale = tf.mul(tf.rsqrt(tf.add(variance, this.eps)), param(p, `${this.name}/gamma`));
+    const shift = tf.sub(param(p, `${this.name}/beta`), tf.mul(mean, scale));
+    return tf.add(tf.mul(x, tf.reshape(scale, [c])), tf.reshape(shift, [c]));
+  }
+
+  backward(
+    _p: Params,
+    dy: tf.Tensor,
+    saved: Saved,
+    opts: BackwardOptions,
+    _k: Constants,
+    grads: Grads,
+  ): tf.Tensor | null {
+    const [xc, invStd, scale] = saved as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D];
+    const [groups = 1, m = 1, c = 1] = xc.shape;
+    const dy3 = tf.reshape(dy, xc.shape);
+    const meanDy = groupMeans(dy3, groups); // [G, C]
+    const meanDyXc = groupMeans(tf.mul(dy3, xc), groups); // [G, C]
+    if (opts.paramGrads) {
+      grads[`${this.name}/gamma`] = tf.mul(tf.sum(tf.mul(meanDyXc, invStd), 0), m);
+      grads[`${this.name}/beta`] = tf.mul(tf.sum(meanDy, 0), m);
+    }
+    if (!opts.inputGrad) return null;
+    // dx = γσ⁻¹·(dy − mean(dy) − x̂·mean(dy·x̂)) = scale·dy + xc·a + b with per-channel a, b.
+    const a = tf.neg(tf.mul(tf.mul(scale, tf.square(invStd)), meanDyXc));
+    const b = tf.neg(tf.mul(scale, meanDy));
+    const dx = tf.add(
+      tf.add(tf.mul(dy3, tf.reshape(scale, [groups, 1, c])), tf.mul(xc, tf.reshape(a, [groups, 1, c]))),
+      tf.reshape(b, [groups, 1, c]),
+    );
+    return tf.reshape(dx, dy.shape);
+  }
+}
+
+export class ReLU implements Layer {
+  readonly params: ParamSpec[] = [];
+  forward(_p: Params, x: tf.Tensor): { y: tf.Tensor; saved: Saved } {
+    const y = tf.relu(x);
+    return { y, saved: [y] };
+  }
+  backward(_p: Params, dy: tf.Tensor, [y]: Saved): tf.Tensor {
+    return tf.mul(dy, tf.step(y as tf.Tensor));
+  }
+}
+
+export class LeakyReLU implements Layer {
+  readonly params: ParamSpec[] = [];
+  constructor(
+    private readonly channels: number,
+    private readonly slope = 0.2,
+  ) {}
+  forward(_p: Params, x: tf.Tensor, _o: ForwardOptions, k: Constants): { y: tf.Tensor; saved: Saved } {
+    // prelu with a per-channel slope runs in XNNPACK; wasm's LeakyRelu is a scalar loop.
+    const y = tf.prelu(x, k.fill(this.channels, this.slope));
+    return { y, saved: [y] };
+  }
+  backward(_p: Params, dy: tf.Tensor, [y]: Saved): tf.Tensor {
+    // y has the sign of x, so step(y, slope) is the derivative: 1 where x > 0, slope elsewhere.
+    return tf.mul(dy, tf.step(y as tf.Tensor, this.slope));
+  }
+}
+
+export class Tanh implements Layer {
+  readonly params: ParamSpec[] = [];
+  forward(_p: Params, x: tf.Tensor): { y: tf.Tensor; saved: Saved } {
+    const y = tf.sub(tf.mul(tf.sigmoid(tf.mul(x, 2)), 2), 1);
+    return { y, saved: [y] };
+  }
+  backward(_p: Params, dy: tf.Tensor, [y]: Saved): tf.Tensor {
+    return tf.mul(dy, tf.sub(1, tf.square(y as tf.Tensor)));
+  }
+}

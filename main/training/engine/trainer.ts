@@ -1,0 +1,296 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { TrainConfig } from '../../../shared/config.js';
+import { Adam } from './adam.js';
+import { checkpointFormat, type Checkpoint, type TensorRecord } from './checkpoint.js';
+import { DataOrder, fillBatch, type TrainingImages } from './data.js';
+import { diffAugment, diffAugmentBackward, releaseAugmentTape, type AugmentOp } from './diffaugment.js';
+import { Ema } from './ema.js';
+import { generateImages, referenceBatch, referenceLatents } from './generator.js';
+import { tileImages, type RgbImage } from './grid.js';
+import { discriminatorFakeLoss, discriminatorRealLoss, generatorLoss } from './losses.js';
+import { buildDiscriminator, buildGenerator, type ModelShape } from './models.js';
+import { Network, type ParamValues } from './network.js';
+import { Rng } from './rng.js';
+
+/** Plain numbers from one iteration; the loop, logging and messaging never hold tensors. */
+export interface StepMetrics {
+  /** Iterations completed, this one included. */
+  step: number;
+  dLoss: number;
+  gLoss: number;
+  /** Mean σ(D(x)) on the real batch, in D's step. */
+  dReal: number;
+  /** Mean σ(D(G(z))) in D's step (before D's update). */
+  dFake: number;
+  /** Mean σ(D(G(z))) in G's step (after D's update). */
+  dFakeAfter: number;
+  /** Wall time of the iteration, metrics read-back included. */
+  stepMs: number;
+}
+
+/** Whether the losses are usable numbers (a NaN or ∞ means training diverged). */
+export function metricsFinite(m: StepMetrics): boolean {
+  return [m.dLoss, m.gLoss, m.dReal, m.dFake, m.dFakeAfter].every(Number.isFinite);
+}
+
+/** DiffAugment 'auto' turns on below this many images (the paper's small-data regime). */
+const smallDataset = 5000;
+
+function paramValuesOf(records: Record<string, TensorRecord>, prefix: string): ParamValues {
+  const out: ParamValues = {};
+  for (const [name, record] of Object.entries(records)) {
+    if (name.startsWith(prefix)) out[name.slice(prefix.length)] = record;
+  }
+  return out;
+}
+
+function prefixed(values: ParamValues, prefix: string): Record<string, TensorRecord> {
+  const out: Record<string, TensorRecord> = {};
+  for (const [name, v] of Object.entries(values)) out[prefix + name] = v;
+  return out;
+}
+
+/**
+ * One GAN training run in memory: G, D, EMA-G, two Adam optimizers, RNG streams and data order.
+ * Each `step()` is one D step then one G step (G's step sees the updated D), with G run forward
+ * once: the backward passes are explicit (see layers.ts), so the fake batch and G's saved
+ * activations serve both steps, exactly as PyTorch's DCGAN example does with `fake.detach()`.
+ */
+export class GanTrainer {
+  readonly generator: Network;
+  readonly discriminator: Network;
+  readonly augmentPolicy: readonly AugmentOp[];
+  private readonly ema: Ema | null;
+  private readonly adamG: Adam;
+  private readonly adamD: Adam;
+  private noiseRng: Rng;
+  private augmentRng: Rng;
+  private flipRng: Rng;
+  private order: DataOrder;
+  private stepCount = 0;
+  private readonly batch: Float32Array;
+  private readonly sampleLatents: Float32Array;
+
+  private constructor(
+    readonly config: TrainConfig,
+    private readonly data: TrainingImages,
+    private readonly datasetSize: number,
+  ) {
+    if (data.height !== config.resolution || data.width !== config.resolution) {
+      throw new Error(
+        `The dataset cache is ${data.width}×${data.height} px but the run trains at ${config.resolution} px.`,
+      );
+    }
+    if (data.pixels.length < data.count * data.height * data.width * 3) {
+      throw new Error('The dataset cache holds fewer pixels than its image count says.');
+    }
+    const shape: ModelShape = {
+      resolution: config.resolution,
+      width: config.width,
+      latentSize: config.latentSize,
+    };
+    const init = Rng.seeded(config.seed, 'init');
+    this.generator = new Network(buildGenerator(shape), init);
+    this.discriminator = new Network(buildDiscriminator(shape), init);
+    this.ema = config.emaDecay > 0 ? new Ema(this.generator.params, config.emaDecay) : null;
+    const adam = { beta1: config.beta1, beta2: config.beta2 };
+    this.adamG = new Adam(this.generator.params, { ...adam, lr: config.lrG });
+    this.adamD = new Adam(this.discriminator.params, { ...adam, lr: config.lrD });
+    this.noiseRng = Rng.seeded(config.seed, 'noise');
+    this.augmentRng = Rng.seeded(config.seed, 'augment');
+    this.flipRng = Rng.seeded(config.seed, 'flip');
+    this.order = DataOrder.start(data.count, config.seed);
+    const augment =
+      config.diffAugment === 'on' || (config.diffAugment === 'auto' && datasetSize < smallDataset);
+    this.augmentPolicy = augment ? [...config.augmentPolicy] : [];
+    this.batch = new Float32Array(config.batchSize * data.height * data.width * 3);
+    this.sampleLatents = referenceLatents(config.seed, config.latentSize);
+  }
+
+  static create(config: TrainConfig, data: TrainingImages, datasetSize: number): GanTrainer {
+    return new GanTrainer(config, data, datasetSize);
+  }
+
+  /** A trainer continuing from a checkpoint; `config` may differ in steps, rates and intervals. */
+  static fromCheckpoint(
+    config: TrainConfig,
+    data: TrainingImages,
+    datasetSize: number,
+    checkpoint: Checkpoint,
+  ): GanTrainer {
+    const trainer = new GanTrainer(config, data, datasetSize);
+    try {
+      trainer.restore(checkpoint);
+    } catch (error) {
+      trainer.dispose();
+      throw error;
+    }
+    return trainer;
+  }
+
+  /** Iterations completed. */
+  get completedSteps(): number {
+    return this.stepCount;
+  }
+
+  /** One iteration: a D step on a real and a fake batch, then a G step. */
+  step(): StepMetrics {
+    const started = performance.now();
+    const { batchSize: n, latentSize, loss } = this.config;
+    const { height: h, width: w } = this.data;
+    const indices = this.order.next(n);
+    // The cache stores each image once; flips are drawn per image here when the run asks.
+    const flips = this.config.flip
+      ? Uint8Array.from({ length: n }, () => this.flipRng.nextU32() & 1)
+      : undefined;
+    fillBatch(this.data, indices, this.batch, flips);
+    const latents = this.noiseRng.normal(new Float32Array(n * latentSize));
+    const augmenting = this.augmentPolicy.length > 0;
+
+    const values = tf.tidy(() => {
+      const real = tf.tensor4d(this.batch, [n, h, w, 3]);
+      const g = this.generator.forward(tf.tensor2d(latents, [n, latentSize]));
+      const fake = g.y as tf.Tensor4D;
+
+      // D step: real and fake share one pass; batch norm keeps their statistics apart.
+      let realIn = real;
+      let fakeIn = fake;
+      if (augmenting) {
+        const a = diffAugment(real, this.augmentPolicy, this.augmentRng);
+        const b = diffAugment(fake, this.augmentPolicy, this.augmentRng);
+        releaseAugmentTape(a.tape);
+        releaseAugmentTape(b.tape);
+        realIn = a.y;
+        fakeIn = b.y;
+      }
+      const d1 = this.discriminator.forward(tf.concat([realIn, fakeIn], 0), 2);
+      const [realLogits, fakeLogits] = tf.split(d1.y, 2, 0) as [tf.Tensor, tf.Tensor];
+      const lossReal = discriminatorRealLoss(loss, realLogits);
+      const lossFake = discriminatorFakeLoss(loss, fakeLogits);
+      const dBack = this.discriminator.backward(d1.tape, tf.concat([lossReal.dLogits, lossFake.dLogits], 0), {
+        paramGrads: true,
+        inputGrad: false,
+      });
+      Network.release(d1.tape);
+      this.adamD.apply(dBack.grads);
+      tf.dispose(dBack.grads);
+
+      // G step through the updated D, reusing G's forward pass.
+      const aug = augmenting ? diffAugment(fake, this.augmentPolicy, this.augmentRng) : null;
+      const d2 = this.discriminator.forward(aug?.y ?? fake, 1);
+      const lossG = generatorLoss(loss, d2.y);
+      const back = this.discriminator.backward(d2.tape, lossG.dLogits, {
+        paramGrads: false,
+        inputGrad: true,
+      });
+      Network.release(d2.tape);
+      let dFake = back.dx as tf.Tensor4D;
+      if (aug !== null) {
+        dFake = diffAugmentBackward(dFake, aug.tape);
+        releaseAugmentTape(aug.tape);
+      }
+      const gBack = this.generator.backward(g.tape, dFake, { paramGrads: true, inputGrad: false });
+      Network.release(g.tape);
+      this.adamG.apply(gBack.grads);
+      tf.dispose(gBack.grads);
+      this.ema?.update();
+
+      return tf.stack([
+        tf.add(lossReal.loss, lossFake.loss),
+        lossG.loss,
+        tf.mean(tf.sigmoid(realLogits)),
+        tf.mean(tf.sigmoid(fakeLogits)),
+        tf.mean(tf.sigmoid(d2.y)),
+      ]);
+    });
+    const [dLoss = NaN, gLoss = NaN, dReal = NaN, dFake = NaN, dFakeAfter = NaN] = values.dataSync();
+    values.dispose();
+    this.stepCount++;
+    return {
+      step: this.stepCount,
+      dLoss,
+      gLoss,
+      dReal,
+      dFake,
+      dFakeAfter,
+      stepMs: performance.now() - started,
+    };
+  }
+
+  /**
+   * Images [count, H, W, 3] in [−1, 1] from latents [count·latentSize], with the EMA generator
+   * (or G when EMA is off). Batch norm uses the statistics of the run's fixed reference latents,
+   * so each image depends only on its own latent.
+   */
+  generate(latents: Float32Array, count: number): Float32Array {
+    const params = this.ema?.params ?? this.generator.params;
+    return generateImages(this.generator, params, this.sampleLatents, latents, count, this.config.latentSize);
+  }
+
+  /** The sample grid: the first config.sampleCount of the run's fixed latents. */
+  sampleGrid(): RgbImage {
+    const count = Math.min(this.config.sampleCount, referenceBatch);
+    const images = this.generate(this.sampleLatents.subarray(0, count * this.config.latentSize), count);
+    return tileImages(images, count, this.data.height, this.data.width);
+  }
+
+  exportCheckpoint(): Checkpoint {
+    const gValues = this.generator.values();
+    const tensors: Record<string, TensorRecord> = {
+      ...gValues,
+      ...this.discriminator.values(),
+      ...prefixed(this.ema ? this.generator.values(this.ema.params) : gValues, 'ema/'),
+      ...prefixed(this.adamG.state().moments, 'adam-g/'),
+      ...prefixed(this.adamD.state().moments, 'adam-d/'),
+    };
+    return {
+      meta: {
+        format: checkpointFormat,
+        step: this.stepCount,
+        config: this.config,
+        datasetSize: this.datasetSize,
+        rng: { noise: this.noiseRng.state(), augment: this.augmentRng.state(), flip: this.flipRng.state() },
+        data: this.order.state(),
+        optimizers: { g: this.adamG.steps, d: this.adamD.steps },
+        emaUpdates: this.ema?.updates ?? 0,
+      },
+      tensors,
+    };
+  }
+
+  restore(checkpoint: Checkpoint): void {
+    const { meta, tensors } = checkpoint;
+    for (const key of ['resolution', 'width', 'latentSize'] as const) {
+      if (meta.config[key] !== this.config[key]) {
+        throw new Error(
+          `The checkpoint was trained with ${key} ${meta.config[key]}, this run uses ${this.config[key]}.`,
+        );
+      }
+    }
+    this.generator.load(tensors);
+    this.discriminator.load(tensors);
+    if (this.ema !== null) {
+      this.generator.load(tensors, this.ema.params, 'ema/');
+      this.ema.updates = meta.emaUpdates;
+    }
+    this.adamG.restore({ t: meta.optimizers.g, moments: paramValuesOf(tensors, 'adam-g/') });
+    this.adamD.restore({ t: meta.optimizers.d, moments: paramValuesOf(tensors, 'adam-d/') });
+    this.noiseRng = Rng.fromState(meta.rng.noise);
+    this.augmentRng = Rng.fromState(meta.rng.augment);
+    this.flipRng = Rng.fromState(meta.rng.flip);
+    // A changed image count cannot replay the old order: start a fresh one, seeded by the step.
+    this.order =
+      meta.data.count === this.data.count
+        ? DataOrder.restore(this.data.count, meta.data)
+        : DataOrder.start(this.data.count, (this.config.seed + meta.step) >>> 0);
+    this.stepCount = meta.step;
+  }
+
+  dispose(): void {
+    this.generator.dispose();
+    this.discriminator.dispose();
+    this.ema?.dispose();
+    this.adamG.dispose();
+    this.adamD.dispose();
+  }
+}

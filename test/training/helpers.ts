@@ -1,0 +1,103 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { selectBackend } from '../../main/training/backends.js';
+
+/**
+ * tfjs-core's Node bundle ships no gradient functions (the @tensorflow/tfjs union package
+ * registers them); the engine back-propagates by hand, so only these tests need tf.grad of the
+ * two convolutions. Registered with the same maths as tfjs's own Conv2D_grad and
+ * Conv2DBackpropInput_grad, through the kernels under test.
+ */
+export function registerConvGradients(): void {
+  if (tf.getGradient('Conv2D') !== undefined) return;
+  tf.registerGradient({
+    kernelName: 'Conv2D',
+    inputsToSave: ['x', 'filter'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const { strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as tf.Conv2DAttrs;
+      const common = { strides, pad, dataFormat, dimRoundingMode };
+      return {
+        x: () =>
+          tf.engine().runKernel('Conv2DBackpropInput', { dy: dy as tf.Tensor, filter }, {
+            ...common,
+            inputShape: x.shape,
+          } as unknown as tf.NamedAttrMap),
+        filter: () =>
+          tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dy as tf.Tensor }, {
+            ...common,
+            filterShape: filter.shape,
+          } as unknown as tf.NamedAttrMap),
+      };
+    },
+  });
+  tf.registerGradient({
+    kernelName: 'Conv2DBackpropInput',
+    inputsToSave: ['dy', 'filter'],
+    gradFunc: (ddx, saved, attrs) => {
+      const [dy, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const { strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
+      return {
+        dy: () =>
+          tf.conv2d(ddx as tf.Tensor4D, filter, strides, pad, dataFormat as 'NHWC', 1, dimRoundingMode),
+        filter: () =>
+          tf.engine().runKernel('Conv2DBackpropFilter', { x: ddx as tf.Tensor, dy }, {
+            strides,
+            pad,
+            dataFormat,
+            dimRoundingMode,
+            filterShape: filter.shape,
+          } as unknown as tf.NamedAttrMap),
+      };
+    },
+  });
+}
+
+let wasmReady: Promise<void> | undefined;
+
+/** Initialises the wasm backend (with the training kernels) once per test file; cpu stays registered. */
+export function useWasm(): Promise<void> {
+  wasmReady ??= selectBackend('wasm').then(({ backend }) => {
+    if (backend !== 'wasm') throw new Error(`wasm did not start; got ${backend}`);
+  });
+  return wasmReady.then(async () => {
+    await tf.setBackend('wasm');
+  });
+}
+
+export async function useCpu(): Promise<void> {
+  await tf.setBackend('cpu');
+}
+
+/** Runs f on a backend and returns its tensors' data, disposing everything it made. */
+export async function onBackend<T>(name: 'wasm' | 'cpu', f: () => T): Promise<T> {
+  registerConvGradients();
+  if (name === 'wasm') await useWasm();
+  else await useCpu();
+  return f();
+}
+
+export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i] ?? 0));
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    worst = Math.max(worst, Math.abs((actual[i] ?? 0) - (expected[i] ?? 0)));
+  }
+  return scale === 0 ? worst : worst / scale;
+}
+
+/** Deterministic pseudo-random values in [-1, 1) (no tfjs RNG, so both backends see the same). */
+export function randomValues(size: number, seed: number): Float32Array {
+  const out = new Float32Array(size);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    out[i] = (s / 2 ** 32) * 2 - 1;
+  }
+  return out;
+}

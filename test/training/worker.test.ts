@@ -1,0 +1,161 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startWorker } from '../../main/worker-start.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trainConfigSchema, type TrainConfigInput } from '../../shared/config.js';
+import { encodeCache } from '../../main/datasets/cache-format.js';
+import { readCheckpointMeta } from '../../main/training/engine/checkpoint.js';
+import type { StepMetrics } from '../../main/training/engine/trainer.js';
+import type { FromWorker, StartMessage, ToWorker } from '../../main/training/protocol.js';
+import { TrainingSession, type SessionDeps } from '../../main/training/session.js';
+
+let dir: string;
+let cacheFile: string;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-worker-'));
+  cacheFile = path.join(dir, 'cache.gsdc');
+  const count = 8;
+  const pixels = new Uint8Array(count * 32 * 32 * 3).map((_, i) => (i * 37 + (i >> 5)) % 256);
+  const meta = {
+    key: 'test',
+    datasetId: 'ds',
+    resolution: 32,
+    crop: 'center' as const,
+    flip: false,
+    background: { r: 0, g: 0, b: 0 },
+    createdAt: 0,
+  };
+  fs.writeFileSync(cacheFile, encodeCache({ flags: 0, height: 32, width: 32, channels: 3, meta }, pixels));
+});
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function startMessage(runDir: string, config: TrainConfigInput, resumeFrom?: string): StartMessage {
+  return {
+    type: 'start',
+    runId: 'run',
+    runDir,
+    cacheFile,
+    config: trainConfigSchema.parse({ width: 0.125, latentSize: 16, batchSize: 4, ...config }),
+    backend: 'wasm',
+    datasetSize: 8,
+    ...(resumeFrom ? { resumeFrom } : {}),
+  };
+}
+
+/** Runs a worker thread until 'ended'; `react` may answer messages (e.g. pause). */
+function runWorker(
+  start: StartMessage,
+  react?: (m: FromWorker, send: (m: ToWorker) => void) => void,
+): Promise<FromWorker[]> {
+  const worker = startWorker(new URL('../../main/training/worker', import.meta.url));
+  const messages: FromWorker[] = [];
+  return new Promise((resolve, reject) => {
+    worker.on('message', (m: FromWorker) => {
+      messages.push(m);
+      react?.(m, (out) => worker.postMessage(out));
+      if (m.type === 'ended') {
+        void worker.terminate();
+        resolve(messages);
+      }
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => {
+      if (!messages.some((m) => m.type === 'ended'))
+        reject(new Error(`worker exited (${code}) before 'ended'`));
+    });
+    worker.postMessage(start);
+  });
+}
+
+describe('training worker thread', () => {
+  it('trains to the end: backend, metrics, samples, checkpoint, ended', async () => {
+    const runDir = path.join(dir, 'run-a');
+    const messages = await runWorker(startMessage(runDir, { steps: 6, metricsEvery: 2, sampleEvery: 3 }));
+    const of = <T extends FromWorker['type']>(type: T) =>
+      messages.filter((m): m is Extract<FromWorker, { type: T }> => m.type === type);
+
+    expect(of('backend')[0]?.backend).toBe('wasm');
+    expect(of('metrics').map((m) => m.step)).toEqual([2, 4, 6]);
+    for (const m of of('metrics')) {
+      for (const key of ['dLoss', 'gLoss', 'dReal', 'dFake', 'stepMs', 'imagesPerSecond']) {
+        expect(Number.isFinite(m.values[key]), key).toBe(true);
+      }
+    }
+    expect(of('progress').map((m) => m.step)).toEqual([2, 4, 6]);
+    expect(of('sample').map((m) => m.step)).toEqual([0, 3, 6]);
+    expect(of('checkpoint').map((m) => m.step)).toEqual([6]);
+    expect(of('ended')).toEqual([{ type: 'ended', reason: 'finished', step: 6 }]);
+    for (const m of [...of('sample'), ...of('checkpoint')])
+      expect(fs.existsSync(path.join(runDir, m.file)), m.file).toBe(true);
+    const png = fs.readFileSync(path.join(runDir, 'samples/step-0000006.png'));
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(readCheckpointMeta(fs.readFileSync(path.join(runDir, 'checkpoints/step-0000006.ckpt'))).step).toBe(
+      6,
+    );
+    expect(fs.readdirSync(path.join(runDir, 'checkpoints')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('pauses with a checkpoint, resumes from it, and stops', async () => {
+    const runDir = path.join(dir, 'run-b');
+    const config = { steps: 1000, metricsEvery: 1, sampleEvery: 1000 };
+    const first = await runWorker(startMessage(runDir, config), (m, send) => {
+      if (m.type === 'metrics' && m.step === 2) send({ type: 'pause' });
+    });
+    const paused = first.at(-1);
+    expect(paused).toMatchObject({ type: 'ended', reason: 'paused' });
+    const step = paused?.type === 'ended' ? paused.step : -1;
+    expect(step).toBeGreaterThanOrEqual(2);
+    const checkpoint = first.find((m) => m.type === 'checkpoint');
+    expect(checkpoint).toMatchObject({ step });
+
+    const file = path.join(runDir, (checkpoint as { file: string }).file);
+    const second = await runWorker(startMessage(runDir, config, file), (m, send) => {
+      if (m.type === 'metrics') send({ type: 'stop' });
+    });
+    const metrics = second.filter((m) => m.type === 'metrics');
+    expect(metrics[0]?.step).toBe(step + 1);
+    expect(second.filter((m) => m.type === 'sample')).toEqual([]); // no step-0 sample on resume
+    expect(second.at(-1)).toMatchObject({ type: 'ended', reason: 'stopped' });
+  });
+});
+
+describe('training session', () => {
+  it('ends as diverged on a NaN loss, says what to do, and writes no checkpoint', async () => {
+    const runDir = path.join(dir, 'run-c');
+    let steps = 0;
+    const deps: SessionDeps = {
+      selectBackend: async () => ({ backend: 'cpu', notes: [] }),
+      loadImages: async () => ({ pixels: new Uint8Array(0), count: 0, height: 32, width: 32 }),
+      createTrainer: () => ({
+        get completedSteps() {
+          return steps;
+        },
+        step(): StepMetrics {
+          steps++;
+          const loss = steps >= 3 ? NaN : 1;
+          return { step: steps, dLoss: loss, gLoss: 1, dReal: 0.5, dFake: 0.5, dFakeAfter: 0.5, stepMs: 1 };
+        },
+        sampleGrid: () => ({ width: 1, height: 1, rgb: new Uint8Array(3) }),
+        exportCheckpoint: () => {
+          throw new Error('must not checkpoint a diverged state');
+        },
+        dispose: () => {},
+      }),
+    };
+    const messages: FromWorker[] = [];
+    let listener: ((m: ToWorker) => void) | undefined;
+    const session = new TrainingSession(
+      { postMessage: (m) => messages.push(m), on: (_e, l) => (listener = l) },
+      deps,
+    );
+    listener?.(startMessage(runDir, { steps: 10 }));
+    await session.done;
+    const ended = messages.at(-1);
+    expect(ended).toMatchObject({ type: 'ended', reason: 'diverged', step: 3 });
+    expect((ended as { error?: string }).error).toMatch(/learning rate/);
+    expect(messages.some((m) => m.type === 'checkpoint')).toBe(false);
+  });
+});
