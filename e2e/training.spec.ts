@@ -43,8 +43,11 @@ test('train: start a run, watch the chart and grid update, pause, resume, stop',
     const firstSample = await train.sampleGrid.getAttribute('src');
     await expect.poll(() => train.sampleGrid.getAttribute('src'), { timeout: 60_000 }).not.toBe(firstSample);
     await expect.poll(() => train.step(), { timeout: 60_000 }).toBeGreaterThan(10);
-    // The loss chart has drawn points (Chart.js keeps its data on the canvas' chart instance).
+    // The loss chart grows as metrics stream in.
     await expect(train.lossChart.locator('canvas')).toBeVisible();
+    const points = async () => Number(await train.lossChart.getAttribute('data-points'));
+    const before = await points();
+    await expect.poll(points, { timeout: 60_000 }).toBeGreaterThan(before);
 
     await train.button('Pause').click();
     await expect(train.status).toHaveText('paused');
@@ -58,7 +61,20 @@ test('train: start a run, watch the chart and grid update, pause, resume, stop',
     await expect(train.status).toHaveText('stopped');
 
     await studio.goTo('Runs');
-    await expect(page.getByTestId('runs-table')).toContainText('stopped');
+    const table = page.getByTestId('runs-table');
+    await expect(table).toContainText('stopped');
+
+    // Rows follow what is written through the API.
+    const runs = (await serve.call(request, 'runs.list')).result as { id: string }[];
+    expect(runs).toHaveLength(1);
+    await serve.call(request, 'runs.update', {
+      id: runs[0]!.id,
+      name: 'renamed through the API',
+      tags: ['api'],
+    });
+    await page.reload();
+    await expect(table).toContainText('renamed through the API');
+    await expect(table).toContainText('api');
   } finally {
     fs.rmSync(folder, { recursive: true, force: true });
   }

@@ -15,7 +15,10 @@ export class TrainPage {
   }
 
   async setField(label: string, value: string): Promise<void> {
-    const field = this.page.getByLabel(label, { exact: true });
+    // By role and accessible name: a label's text would also include a select's option texts.
+    const field = this.page
+      .getByRole('combobox', { name: label, exact: true })
+      .or(this.page.getByRole('spinbutton', { name: label, exact: true }));
     if ((await field.evaluate((el) => el.tagName)) === 'SELECT') await field.selectOption(value);
     else await field.fill(value);
   }
