@@ -1,11 +1,19 @@
 #!/usr/bin/env node
-// `npm run bench [-- NAME…]`: runs the benchmarks (all, or those named: datasets, train, grid),
+// `npm run bench [-- NAME… [--flag value…]]`: runs the benchmarks (all, or those named),
 // each printing a table and writing JSON under bench/results/.
 import { spawnSync } from 'node:child_process';
 
-const all = { datasets: 'bench/datasets.ts', train: 'bench/train.ts', grid: 'bench/grid.ts' };
-const names = process.argv.slice(2).filter((a) => !a.startsWith('--'));
-const extra = process.argv.slice(2).filter((a) => a.startsWith('--'));
+const all = {
+  datasets: 'bench/datasets.ts',
+  grid: 'bench/grid.ts',
+  train: 'bench/train.ts',
+  'training-host': 'bench/training-host.ts',
+};
+// Benchmark names come first; everything from the first --flag on is passed to each benchmark.
+const args = process.argv.slice(2);
+const firstFlag = args.findIndex((a) => a.startsWith('--'));
+const names = firstFlag < 0 ? args : args.slice(0, firstFlag);
+const extra = firstFlag < 0 ? [] : args.slice(firstFlag);
 const chosen = names.length > 0 ? names : Object.keys(all);
 let failed = false;
 for (const name of chosen) {

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import * as tf from '@tensorflow/tfjs-core';
 import path from 'node:path';
 import type { BackendName, TrainConfig } from '../../shared/config.js';
 import { readCacheFile } from '../datasets/cache-format.js';
@@ -179,6 +180,9 @@ export class TrainingSession {
             dFakeAfter: m.dFakeAfter,
             stepMs: windowStepMs / windowSteps,
             imagesPerSecond,
+            // Memory of the worker, so a leak or a too-large batch shows on the run's charts.
+            tensors: tf.memory().numTensors,
+            rssMB: process.memoryUsage().rss / 2 ** 20,
           },
         });
         this.post({ type: 'progress', step: m.step, imagesPerSecond });
