@@ -84,6 +84,9 @@ export const methods = {
       .strict(),
   ),
   'runs.delete': method<{ deleted: boolean }>()(z.object({ id }).strict()),
+  'runs.starCheckpoint': method<{ step: number; starred: boolean }>()(
+    z.object({ id, step: z.number().int().min(0), starred: z.boolean() }).strict(),
+  ),
   'runs.metrics': method<MetricSeries>()(
     z
       .object({

@@ -39,6 +39,17 @@ export function createHandlers(studio: Studio): Handlers {
       return toSummary(runs.update(id, patch)!);
     },
     'runs.delete': async ({ id }) => ({ deleted: await training.delete(id) }),
+    'runs.starCheckpoint': ({ id, step, starred }) => {
+      requireRun(id);
+      if (!runs.setStarred(id, step, starred)) {
+        throw new ApiError(
+          'not_found',
+          `Run "${id}" has no checkpoint at step ${step}; it may have been pruned. Refresh the run.`,
+          'step',
+        );
+      }
+      return { step, starred };
+    },
     'runs.metrics': ({ id, names, maxPoints }) => {
       requireRun(id);
       return runs.metrics(id, names, maxPoints);

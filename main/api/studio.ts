@@ -17,7 +17,7 @@ import { MediaResolver } from './media.js';
 export interface StudioOptions {
   dataDir: string;
   shell: AppInfo['shell'];
-  /** Runs allowed to train at once (default 1: one core trains, one serves the UI). */
+  /** Runs allowed to train at once (default: one per core, less one for the UI). */
   maxConcurrentRuns?: number;
 }
 
@@ -82,7 +82,8 @@ export class Studio {
       runs: this.runs,
       dataDir: options.dataDir,
       emit: this.events.emit,
-      maxConcurrent: options.maxConcurrentRuns ?? 1,
+      // Each run trains on one core; one core stays for the main thread and the UI.
+      maxConcurrent: options.maxConcurrentRuns ?? Math.max(1, os.availableParallelism() - 1),
       caches: {
         datasetSize: (id) => this.datasets.get(id).imageCount,
         ensureCache: (id, s) =>

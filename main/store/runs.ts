@@ -244,6 +244,15 @@ export class RunStore {
       .map((r) => ({ step: r.step, file: r.file, starred: r.starred === 1, createdAt: r.created_at }));
   }
 
+  /** Starred checkpoints are kept whatever keepCheckpoints says. */
+  setStarred(runId: string, step: number, starred: boolean): boolean {
+    return (
+      this.conn
+        .prepare('UPDATE checkpoints SET starred = ? WHERE run_id = ? AND step = ?')
+        .run(starred ? 1 : 0, runId, step).changes > 0
+    );
+  }
+
   removeCheckpoint(runId: string, step: number): void {
     this.conn.prepare('DELETE FROM checkpoints WHERE run_id = ? AND step = ?').run(runId, step);
   }

@@ -83,3 +83,22 @@ describe('router', () => {
     if (!envelope.ok) expect(envelope.error.message).toMatch(/refresh/);
   });
 });
+
+describe('checkpoint stars', () => {
+  it('stars a checkpoint so pruning keeps it, and refuses a missing one', async () => {
+    const s = open();
+    const run = s.runs.create({ name: 'r', datasetId: null, config: defaultTrainConfig, status: 'paused' });
+    s.runs.addCheckpoint(run.id, 10, 'checkpoints/step-0000010.ckpt');
+    expect(await s.router.call('runs.starCheckpoint', { id: run.id, step: 10, starred: true })).toEqual({
+      ok: true,
+      result: { step: 10, starred: true },
+    });
+    expect(s.runs.checkpoints(run.id)).toMatchObject([{ step: 10, starred: true }]);
+    expect(await s.router.call('runs.starCheckpoint', { id: run.id, step: 11, starred: true })).toMatchObject(
+      {
+        ok: false,
+        error: { code: 'not_found', field: 'step' },
+      },
+    );
+  });
+});

@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Studio } from '../../main/api/studio.js';
+import type { AnyEvent } from '../../main/api/event-bus.js';
+import { tempDir } from '../helpers/temp.js';
+
+let studio: Studio | null = null;
+afterEach(async () => {
+  await studio?.close();
+  studio = null;
+});
+
+async function studioWithDataset(): Promise<{ s: Studio; datasetId: string; events: AnyEvent[] }> {
+  const images = tempDir();
+  for (let i = 0; i < 8; i++) {
+    await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 30 * i, g: 60, b: 200 } } })
+      .png()
+      .toFile(path.join(images, `${i}.png`));
+  }
+  const s = (studio = new Studio({ dataDir: tempDir(), shell: 'serve' }));
+  const events: AnyEvent[] = [];
+  s.events.subscribe((e) => events.push(e));
+  const dataset = await s.datasets.add({ path: images });
+  await s.datasets.waitForScan(dataset.id);
+  return { s, datasetId: dataset.id, events };
+}
+
+const tiny = {
+  resolution: 32 as const,
+  steps: 100_000,
+  batchSize: 4,
+  width: 0.125,
+  latentSize: 16,
+  metricsEvery: 2,
+  sampleEvery: 50,
+  keepCheckpoints: 1,
+  backend: 'wasm' as const,
+};
+
+async function untilStep(s: Studio, runId: string, step: number): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const off = s.events.subscribe((e) => {
+      if (e.name === 'run.progress' && e.payload.runId === runId && e.payload.step >= step) {
+        off();
+        resolve();
+      }
+    });
+  });
+}
+
+describe('TrainingManager', () => {
+  it('pauses and resumes a run, keeps the last checkpoints plus starred ones, and streams events', async () => {
+    const { s, datasetId, events } = await studioWithDataset();
+    const run = await s.training.start({ datasetId, config: tiny });
+    await untilStep(s, run.id, 6);
+    expect((await s.training.pause(run.id)).status).toBe('paused');
+    const first = s.runs.checkpoints(run.id);
+    expect(first).toHaveLength(1);
+    s.runs.setStarred(run.id, first[0]!.step, true);
+
+    for (let round = 0; round < 2; round++) {
+      const before = s.runs.get(run.id)!.step;
+      await s.training.resume(run.id);
+      await untilStep(s, run.id, before + 4);
+      await s.training.pause(run.id);
+    }
+    const kept = s.runs.checkpoints(run.id);
+    // The starred first checkpoint plus the newest one (keepCheckpoints: 1); the middle one pruned.
+    expect(kept).toHaveLength(2);
+    expect(kept[0]).toMatchObject({ step: first[0]!.step, starred: true });
+    const dir = path.join(s.options.dataDir, 'runs', run.id, 'checkpoints');
+    expect(fs.readdirSync(dir).sort()).toEqual(kept.map((c) => path.basename(c.file)).sort());
+
+    // Metrics went to SQLite with no gap across the pauses.
+    const steps = s.runs.metrics(run.id, ['dLoss'], 100_000)['dLoss']!.map((p) => p.step);
+    expect(steps).toEqual(Array.from({ length: steps.length }, (_, i) => (i + 1) * 2));
+    expect(s.runs.samples(run.id)[0]).toMatchObject({ step: 0 });
+
+    const names = new Set(events.map((e) => e.name));
+    expect(names).toEqual(
+      new Set([
+        'dataset.progress',
+        'dataset.status',
+        'run.status',
+        'run.progress',
+        'run.metrics',
+        'run.sample',
+      ]),
+    );
+    expect((await s.training.stop(run.id)).status).toBe('stopped');
+    expect(s.runs.get(run.id)?.backend).toBe('wasm');
+  });
+
+  it('queues a second run while one trains, then starts it', async () => {
+    const { s, datasetId } = await studioWithDataset();
+    const a = await s.training.start({ datasetId, config: tiny });
+    const b = await s.training.start({ datasetId, config: { ...tiny, steps: 4 } });
+    expect(s.runs.get(b.id)?.status).toBe('queued');
+    await untilStep(s, a.id, 2);
+    await s.training.stop(a.id);
+    await s.training.whenIdle(b.id);
+    expect(s.runs.get(b.id)).toMatchObject({ status: 'finished', step: 4 });
+  });
+
+  it('refuses an invalid config and a missing dataset with errors naming the field', async () => {
+    const { s, datasetId } = await studioWithDataset();
+    await expect(s.training.start({ datasetId, config: { batchSize: 0 } })).rejects.toMatchObject({
+      code: 'invalid_input',
+      field: 'config.batchSize',
+    });
+    await expect(s.training.start({ datasetId: 'ds-missing', config: {} })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    expect(s.runs.list()).toEqual([]);
+  });
+});
