@@ -39,3 +39,31 @@ test('a path that does not exist gets a clear message and no dataset', async ({ 
   await expect(page.getByRole('alert')).toContainText(/does not exist|not found|No folder/i);
   expect(await serve.call(request, 'datasets.list')).toEqual({ ok: true, result: [] });
 });
+
+test('in the browser, Choose folder… copies the picked folder in and adds it', async ({
+  page,
+  serve,
+  request,
+}) => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-studio-pick-'));
+  try {
+    await writeImageFolder(folder, 10, 32);
+    const studio = new StudioPage(page);
+    await studio.open(serve.url);
+    const datasets = new DatasetsPage(page);
+    await datasets.picker.setInputFiles(folder);
+    await expect(datasets.report).toContainText('Usable: 10 of 12 files', { timeout: 60_000 });
+    await expect(datasets.grid.locator('img')).toHaveCount(10);
+
+    // The studio owns the copy: removing the dataset removes it, never the user's folder.
+    const listed = (await serve.call(request, 'datasets.list')).result as { id: string; path: string }[];
+    expect(listed).toHaveLength(1);
+    expect(listed[0]!.path.startsWith(path.join(serve.dataDir, 'imports'))).toBe(true);
+    await serve.call(request, 'datasets.remove', { id: listed[0]!.id });
+    await expect.poll(() => fs.existsSync(listed[0]!.path)).toBe(false);
+    // 5 PNGs, the nested folder of 5 JPEGs, README.txt and broken.jpg: all still there.
+    expect(fs.readdirSync(folder).length).toBe(8);
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+});

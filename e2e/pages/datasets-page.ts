@@ -6,12 +6,15 @@ export class DatasetsPage {
   readonly report: Locator;
   readonly grid: Locator;
   readonly skippedList: Locator;
+  /** The browser's folder picker (`<input webkitdirectory>`), shown in serve mode. */
+  readonly picker: Locator;
 
   constructor(readonly page: Page) {
     this.folderField = page.getByLabel('Folder path');
     this.report = page.getByTestId('dataset-report');
     this.grid = page.getByTestId('thumbnail-grid');
     this.skippedList = page.getByTestId('skipped-list');
+    this.picker = page.getByTestId('folder-picker');
   }
 
   async addFolder(folder: string): Promise<void> {

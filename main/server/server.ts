@@ -9,6 +9,7 @@ import type { Envelope, ErrorCode } from '../../shared/errors.js';
 import type { Studio } from '../api/studio.js';
 import { contentTypeOf } from '../api/media.js';
 import { contentSecurityPolicy } from './csp.js';
+import { receiveUpload } from './uploads.js';
 
 export interface ServeOptions {
   studio: Studio;
@@ -173,6 +174,26 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       const method = decodeURIComponent(url.pathname.slice('/api/'.length));
       const envelope = await studio.router.call(method, input);
       sendJson(res, envelope.ok ? 200 : statusOf[envelope.error.code], envelope);
+      return;
+    }
+
+    if (url.pathname.startsWith('/upload/')) {
+      if (!authorized) {
+        sendJson(res, 401, errorEnvelope('unauthorized', 'Missing or wrong token.'));
+        return;
+      }
+      if (req.method !== 'PUT') {
+        sendJson(res, 405, errorEnvelope('invalid_input', 'Upload files with PUT.'));
+        return;
+      }
+      const upload = await receiveUpload(req, studio.options.dataDir, url.pathname);
+      if (upload.ok) sendJson(res, 200, { ok: true, result: { folder: upload.folder } });
+      else
+        sendJson(
+          res,
+          upload.status,
+          errorEnvelope(upload.status === 413 ? 'payload_too_large' : 'invalid_input', upload.message),
+        );
       return;
     }
 

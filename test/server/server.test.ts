@@ -113,4 +113,27 @@ describe('serve mode', () => {
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(await page.text()).toContain('<div id="app">');
   });
+
+  it('accepts folder uploads into the data folder only, with the token', async () => {
+    const { server: s, base, studio: st } = await serve();
+    const put = (p: string, body: string, token?: string) =>
+      fetch(`${base}${p}`, {
+        method: 'PUT',
+        body,
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+    expect((await put('/upload/imp-abcdef12/a.png', 'x')).status).toBe(401);
+    const ok = await put('/upload/imp-abcdef12/sub%2Fdir/a.png', 'pixels', s.token);
+    expect(ok.status).toBe(400); // an encoded slash inside one segment is refused
+    const good = await put('/upload/imp-abcdef12/sub/a.png', 'pixels', s.token);
+    expect(good.status).toBe(200);
+    const { result } = (await good.json()) as { result: { folder: string } };
+    expect(result.folder).toBe(path.join(st.options.dataDir, 'imports', 'imp-abcdef12'));
+    const fs = await import('node:fs');
+    expect(fs.readFileSync(path.join(result.folder, 'sub', 'a.png'), 'utf8')).toBe('pixels');
+    expect((await put('/upload/imp-abcdef12/..%2F..%2Fescape.png', 'x', s.token)).status).toBe(400);
+    expect((await put('/upload/imp-abcdef12/%2E%2E/escape.png', 'x', s.token)).status).toBe(400);
+    expect((await put('/upload/not-an-import/a.png', 'x', s.token)).status).toBe(400);
+    expect(fs.existsSync(path.join(st.options.dataDir, 'imports', 'escape.png'))).toBe(false);
+  });
 });

@@ -19,6 +19,12 @@ export interface StudioClient {
   /** Filesystem path of a dropped file, where the shell can tell it (desktop only). */
   pathForFile(file: File): string;
   chooseFolder: (() => Promise<string | null>) | null;
+  /**
+   * Browser only: copies a picked folder's files (from `<input webkitdirectory>`) to the server,
+   * which cannot see the folder's path, and returns the folder they landed in.
+   */
+  importFolder:
+    ((files: File[], onProgress: (done: number, total: number) => void) => Promise<string>) | null;
 }
 
 function ipcClient(bridge: StudioBridge): StudioClient {
@@ -33,6 +39,7 @@ function ipcClient(bridge: StudioBridge): StudioClient {
     },
     pathForFile: (file) => bridge.pathForFile(file),
     chooseFolder: () => bridge.chooseFolder(),
+    importFolder: null,
   };
 }
 
@@ -93,6 +100,30 @@ function httpClient(): StudioClient {
     },
     pathForFile: () => '',
     chooseFolder: null,
+    importFolder: async (files, onProgress) => {
+      const importId = `imp-${Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+      let folder = '';
+      let done = 0;
+      const queue = [...files];
+      // A few uploads at a time: enough to hide latency, few enough to keep the server responsive.
+      const upload = async () => {
+        for (let file = queue.shift(); file; file = queue.shift()) {
+          const rel =
+            file.webkitRelativePath.split('/').slice(1).map(encodeURIComponent).join('/') ||
+            encodeURIComponent(file.name);
+          const response = await fetch(`upload/${importId}/${rel}`, {
+            method: 'PUT',
+            body: file,
+            credentials: 'same-origin',
+          });
+          const envelope = (await response.json()) as Envelope<{ folder: string }>;
+          folder = unwrap(envelope).folder;
+          onProgress(++done, files.length);
+        }
+      };
+      await Promise.all([upload(), upload(), upload()]);
+      return folder;
+    },
   };
 }
 

@@ -1,0 +1,12 @@
+import path from 'node:path';
+
+/** Where `serve` mode keeps the copies of folders a browser uploaded (see server/uploads.ts). */
+export function importsFolder(dataDir: string): string {
+  return path.join(dataDir, 'imports');
+}
+
+/** True for `<dataDir>/imports/<one folder>`: a copy the studio owns, not a user's folder. */
+export function isImportedCopy(dataDir: string, folder: string): boolean {
+  const rel = path.relative(importsFolder(dataDir), folder);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) && !rel.includes(path.sep);
+}
