@@ -10,6 +10,7 @@ import path from 'node:path';
 import { chromium } from '@playwright/test';
 import sharp from 'sharp';
 import { Studio } from '../main/api/studio.js';
+import { chromiumLaunchOptions } from '../e2e/chromium.js';
 import { startServer } from '../main/server/server.js';
 
 const countArg = process.argv.indexOf('--images');
@@ -41,19 +42,7 @@ const studio = new Studio({ dataDir: path.join(root, 'data'), shell: 'serve' });
 const dataset = await studio.datasets.add({ path: images });
 await studio.datasets.waitForScan(dataset.id);
 const server = await startServer({ studio, staticDir: rendererDir });
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await chromium.launch(chromiumLaunchOptions);
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 await page.goto(`${server.url}#/datasets/${dataset.id}`);
 const grid = page.getByTestId('thumbnail-grid');
