@@ -5,6 +5,7 @@ import { trainConfigSchema, type TrainConfigInput } from '../shared/config.js';
 import { ApiError } from '../shared/errors.js';
 import type { DatasetSummary, RunSummary } from '../shared/types.js';
 import { Studio, defaultDataDir } from './api/studio.js';
+import { toSummary } from './store/runs.js';
 import { startServer } from './server/server.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -196,7 +197,7 @@ async function runs(args: string[]): Promise<void> {
   const studio = openStudio(values['data-dir']);
   try {
     const list = studio.runs.list();
-    if (values.json) printJson(list.map(({ config: _c, backendNotes: _b, ...r }) => r));
+    if (values.json) printJson(list.map(toSummary));
     else if (list.length === 0) process.stdout.write('No runs yet. Start one: gan-studio train --data DIR\n');
     else for (const r of list) process.stdout.write(`${runLine(r)}\n`);
   } finally {

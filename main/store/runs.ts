@@ -18,6 +18,7 @@ interface RunRow {
   total_steps: number;
   train_seconds: number;
   error: string | null;
+  owner: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -25,6 +26,8 @@ interface RunRow {
 export interface RunRecord extends RunSummary {
   config: TrainConfig;
   backendNotes: BackendStatus[];
+  /** The process training it ("host:pid"), while it trains. */
+  owner: string | null;
 }
 
 const selectRun = `
@@ -50,11 +53,12 @@ function toRecord(row: RunRow): RunRecord {
     error: row.error,
     config,
     backendNotes: JSON.parse(row.backend_notes_json) as BackendStatus[],
+    owner: row.owner,
   };
 }
 
 export function toSummary(record: RunRecord): RunSummary {
-  const { config: _config, backendNotes: _notes, ...summary } = record;
+  const { config: _config, backendNotes: _notes, owner: _owner, ...summary } = record;
   return summary;
 }
 
@@ -124,6 +128,7 @@ export class RunStore {
       error: string | null;
       trainSeconds: number;
       config: TrainConfig;
+      owner: string | null;
     }>,
   ): RunRecord | undefined {
     const columns: Record<string, string | number | null> = {};
@@ -137,6 +142,7 @@ export class RunStore {
     if (patch.error !== undefined) columns['error'] = patch.error;
     if (patch.trainSeconds !== undefined) columns['train_seconds'] = patch.trainSeconds;
     if (patch.config !== undefined) columns['config_json'] = JSON.stringify(patch.config);
+    if (patch.owner !== undefined) columns['owner'] = patch.owner;
     columns['updated_at'] = Date.now();
     const names = Object.keys(columns);
     const sql = `UPDATE runs SET ${names.map((n) => `${n} = @${n}`).join(', ')} WHERE id = @id`;
@@ -148,11 +154,22 @@ export class RunStore {
     return this.conn.prepare('DELETE FROM runs WHERE id = ?').run(id).changes > 0;
   }
 
-  /** Marks runs left 'running' by a process that died as interrupted, so the user can resume them. */
-  markInterrupted(): number {
-    return this.conn
-      .prepare(`UPDATE runs SET status = 'interrupted', updated_at = ? WHERE status IN ('running', 'queued')`)
-      .run(Date.now()).changes;
+  /**
+   * Marks runs left 'running' or 'queued' by a process that died as interrupted, so the user can
+   * resume them. Runs that another live process is training are left alone.
+   */
+  markInterrupted(isAlive: (owner: string) => boolean): number {
+    const stale = this.conn
+      .prepare<[], { id: string; owner: string | null }>(
+        `SELECT id, owner FROM runs WHERE status IN ('running', 'queued')`,
+      )
+      .all()
+      .filter((r) => r.owner === null || !isAlive(r.owner));
+    const mark = this.conn.prepare(
+      `UPDATE runs SET status = 'interrupted', owner = NULL, updated_at = ? WHERE id = ?`,
+    );
+    this.conn.transaction(() => stale.forEach((r) => mark.run(Date.now(), r.id)));
+    return stale.length;
   }
 
   /** Writes many metric points in one transaction: one fsync instead of thousands. */

@@ -15,6 +15,7 @@ import type { RunRecord, RunStore, MetricRow } from '../store/runs.js';
 import { toSummary } from '../store/runs.js';
 import type { FromWorker, StartMessage, ToWorker } from './protocol.js';
 import { startWorker } from '../worker-start.js';
+import { ownerAlive, thisProcess } from './owner.js';
 
 /** What the manager needs from the dataset side: a ready training cache for a run's settings. */
 export interface CacheProvider {
@@ -74,7 +75,7 @@ export class TrainingManager {
   constructor(private readonly opts: TrainingManagerOptions) {
     this.maxConcurrent = opts.maxConcurrent ?? 1;
     // A run still marked running was cut off by a crash or a kill: offer to resume it.
-    opts.runs.markInterrupted();
+    opts.runs.markInterrupted(ownerAlive);
   }
 
   private require(id: string): RunRecord {
@@ -85,6 +86,18 @@ export class TrainingManager {
         `There is no run "${id}". It may have been deleted; refresh the runs list.`,
       );
     return run;
+  }
+
+  /** Refuses to act on a run that another live process (the app, `serve`, a CLI) is training. */
+  private refuseIfElsewhere(run: RunRecord): void {
+    if (this.active.has(run.id) || this.queue.includes(run.id)) return;
+    if ((run.status === 'running' || run.status === 'queued') && run.owner && ownerAlive(run.owner)) {
+      const pid = run.owner.slice(run.owner.lastIndexOf(':') + 1);
+      throw new ApiError(
+        'conflict',
+        `Run "${run.name}" is training in another GAN Studio process (pid ${pid}) on this data folder. Pause or stop it there, or wait for it to finish.`,
+      );
+    }
   }
 
   detail(id: string): RunDetail {
@@ -125,7 +138,7 @@ export class TrainingManager {
   }
 
   private enqueue(runId: string): void {
-    this.opts.runs.update(runId, { status: 'queued', error: null });
+    this.opts.runs.update(runId, { status: 'queued', error: null, owner: thisProcess });
     this.emitStatus(runId);
     this.queue.push(runId);
     this.pump();
@@ -140,7 +153,7 @@ export class TrainingManager {
 
   private fail(runId: string, err: unknown): void {
     const message = err instanceof Error ? err.message : String(err);
-    this.opts.runs.update(runId, { status: 'failed', error: message });
+    this.opts.runs.update(runId, { status: 'failed', error: message, owner: null });
     this.emitStatus(runId);
   }
 
@@ -196,6 +209,7 @@ export class TrainingManager {
           this.opts.runs.update(runId, {
             status,
             error,
+            owner: null,
             trainSeconds: seconds,
             ...(step !== null ? { step } : {}),
           });
@@ -357,10 +371,11 @@ export class TrainingManager {
 
   async stop(id: string): Promise<RunSummary> {
     const run = this.require(id);
+    this.refuseIfElsewhere(run);
     if (!this.active.has(id)) {
       const idx = this.queue.indexOf(id);
       if (idx >= 0) this.queue.splice(idx, 1);
-      if (run.status !== 'finished') this.opts.runs.update(id, { status: 'stopped' });
+      if (run.status !== 'finished') this.opts.runs.update(id, { status: 'stopped', owner: null });
       this.emitStatus(id);
       return toSummary(this.require(id));
     }
@@ -369,12 +384,13 @@ export class TrainingManager {
 
   private async request(id: string, what: 'pause' | 'stop'): Promise<RunSummary> {
     const run = this.require(id);
+    this.refuseIfElsewhere(run);
     const active = this.active.get(id);
     if (!active?.worker) {
       if (what === 'pause' && run.status === 'queued') {
         const idx = this.queue.indexOf(id);
         if (idx >= 0) this.queue.splice(idx, 1);
-        this.opts.runs.update(id, { status: 'paused' });
+        this.opts.runs.update(id, { status: 'paused', owner: null });
         this.emitStatus(id);
         return toSummary(this.require(id));
       }
@@ -391,6 +407,7 @@ export class TrainingManager {
 
   async resume(id: string, backend?: 'auto' | BackendName): Promise<RunSummary> {
     const run = this.require(id);
+    this.refuseIfElsewhere(run);
     if (this.active.has(id) || this.queue.includes(id)) {
       throw new ApiError('conflict', `Run "${run.name}" is already ${run.status}.`);
     }
@@ -409,7 +426,7 @@ export class TrainingManager {
   }
 
   async delete(id: string): Promise<boolean> {
-    this.require(id);
+    this.refuseIfElsewhere(this.require(id));
     if (this.active.has(id)) await this.request(id, 'stop');
     const idx = this.queue.indexOf(id);
     if (idx >= 0) this.queue.splice(idx, 1);

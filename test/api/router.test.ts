@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Studio } from '../../main/api/studio.js';
 import { defaultTrainConfig } from '../../shared/config.js';
@@ -100,5 +101,28 @@ describe('checkpoint stars', () => {
         error: { code: 'not_found', field: 'step' },
       },
     );
+  });
+});
+
+describe('runs trained by another process', () => {
+  it('are left running on open and cannot be paused, resumed or deleted from here', async () => {
+    const first = open();
+    const run = first.runs.create({
+      name: 'cli run',
+      datasetId: null,
+      config: defaultTrainConfig,
+      status: 'running',
+    });
+    // As if `gan-studio train` (alive: the test runner's parent) trained it on this data folder.
+    first.runs.update(run.id, { owner: `${os.hostname()}:${process.ppid}` });
+    await first.close();
+    studio = null;
+    const second = (studio = new Studio({ dataDir: first.options.dataDir, shell: 'serve' }));
+    expect(second.runs.get(run.id)?.status).toBe('running');
+    for (const method of ['training.pause', 'training.resume', 'training.stop', 'runs.delete'] as const) {
+      const envelope = await second.router.call(method, { id: run.id });
+      expect(envelope).toMatchObject({ ok: false, error: { code: 'conflict' } });
+      if (!envelope.ok) expect(envelope.error.message).toContain(`pid ${process.ppid}`);
+    }
   });
 });

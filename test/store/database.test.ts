@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openDatabase, StoreOpenError } from '../../main/store/database.js';
 import { latestVersion } from '../../main/store/migrations/index.js';
+import { migration0010 } from '../../main/store/migrations/0010-initial.js';
 import { tempDir } from '../helpers/temp.js';
 
 describe('openDatabase', () => {
@@ -73,5 +74,27 @@ describe('openDatabase', () => {
     fs.writeFileSync(blocker, 'x');
     // A folder below a regular file can never be created, whoever runs the test (root included).
     expect(() => openDatabase(path.join(blocker, 'data'))).toThrow(/cannot be written.*--data-dir/);
+  });
+
+  it('migration 20 adds run owners and keeps the runs written at version 10', () => {
+    const dir = tempDir();
+    const raw = new Database(path.join(dir, 'studio.db'));
+    migration0010.up(raw);
+    raw.pragma('user_version = 10');
+    raw
+      .prepare(
+        `INSERT INTO runs (id, name, status, config_json, total_steps, created_at, updated_at)
+         VALUES ('run-old', 'old run', 'paused', '{}', 100, 1, 1)`,
+      )
+      .run();
+    raw.close();
+    const conn = openDatabase(dir);
+    expect(conn.db.prepare("SELECT name, status, owner FROM runs WHERE id = 'run-old'").get()).toEqual({
+      name: 'old run',
+      status: 'paused',
+      owner: null,
+    });
+    expect(conn.db.pragma('user_version', { simple: true })).toBe(20);
+    conn.close();
   });
 });

@@ -1,7 +1,9 @@
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { defaultTrainConfig } from '../../shared/config.js';
 import { openDatabase } from '../../main/store/database.js';
 import { RunStore } from '../../main/store/runs.js';
+import { ownerAlive } from '../../main/training/owner.js';
 import { tempDir } from '../helpers/temp.js';
 
 function store() {
@@ -67,13 +69,30 @@ describe('RunStore', () => {
     conn.close();
   });
 
-  it('marks runs left running by a crash as interrupted', () => {
+  it('marks runs left running by a crash as interrupted, not those another live process trains', () => {
     const { runs, conn } = store();
-    const a = runs.create({ name: 'a', datasetId: null, config: defaultTrainConfig, status: 'running' });
-    const b = runs.create({ name: 'b', datasetId: null, config: defaultTrainConfig, status: 'finished' });
-    expect(runs.markInterrupted()).toBe(1);
-    expect(runs.get(a.id)?.status).toBe('interrupted');
-    expect(runs.get(b.id)?.status).toBe('finished');
+    const crashed = runs.create({
+      name: 'a',
+      datasetId: null,
+      config: defaultTrainConfig,
+      status: 'running',
+    });
+    runs.update(crashed.id, { owner: `${os.hostname()}:999999999` });
+    const elsewhere = runs.create({
+      name: 'b',
+      datasetId: null,
+      config: defaultTrainConfig,
+      status: 'running',
+    });
+    // The test runner's parent process is alive for as long as this test runs.
+    runs.update(elsewhere.id, { owner: `${os.hostname()}:${process.ppid}` });
+    const orphan = runs.create({ name: 'c', datasetId: null, config: defaultTrainConfig, status: 'queued' });
+    const done = runs.create({ name: 'd', datasetId: null, config: defaultTrainConfig, status: 'finished' });
+    expect(runs.markInterrupted(ownerAlive)).toBe(2);
+    expect(runs.get(crashed.id)).toMatchObject({ status: 'interrupted', owner: null });
+    expect(runs.get(elsewhere.id)?.status).toBe('running');
+    expect(runs.get(orphan.id)?.status).toBe('interrupted');
+    expect(runs.get(done.id)?.status).toBe('finished');
     conn.close();
   });
 });

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { migration0010 } from './0010-initial.js';
+import { migration0020 } from './0020-run-owner.js';
 
 export interface Migration {
   version: number;
@@ -8,7 +9,7 @@ export interface Migration {
 }
 
 /** Versions only ever increase; numbered with gaps so a fix can slot in between. */
-export const migrations: readonly Migration[] = [migration0010];
+export const migrations: readonly Migration[] = [migration0010, migration0020];
 
 export const latestVersion = migrations[migrations.length - 1]?.version ?? 0;
 
