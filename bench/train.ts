@@ -1,14 +1,19 @@
 /**
  * Training throughput of GAN Studio's engine against the same DCGAN in PyTorch on the CPU.
  *
- *   npx tsx bench/train.ts [--res 32|64] [--iters N] [--rounds R] [--backends wasm,cpu] [--profile]
+ *   npx tsx bench/train.ts [--res 32|64] [--iters N] [--rounds R] [--backends wasm,cpu] [--threads N]
+ *                          [--profile]
  *
  * For each resolution (32 and 64 unless --res) it alternates R rounds of: the engine on each
  * backend (each in a fresh child process), then bench/torch_dcgan.py (Debian's python3-torch,
  * one thread, like the wasm backend). Batch 64, width 1, latent 100, BCE, no DiffAugment and no
- * EMA (the PyTorch reference has neither); warm-up iterations are not timed. It prints the
- * parameter counts, a table, and writes bench/results/train.json. --profile also prints the
- * per-kernel time of one iteration on wasm.
+ * EMA (the PyTorch reference has neither); warm-up iterations are not timed. Every backend runs
+ * as the app's default does on two cores: wasm on one thread. --threads N (2 to 8) adds a row
+ * for wasm on N threads (the threaded build of main/training/wasm-threads.ts), compared with
+ * both the one-thread PyTorch reference and one-thread wasm. It prints the parameter counts, a
+ * table, and writes the measured resolutions into bench/results/train.json (others are kept):
+ * the first backend's figures at the top of each resolution, the other rows under
+ * other_backends. --profile also prints the per-kernel time of one iteration on wasm.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,6 +34,13 @@ interface Measurement {
   images_per_s: number;
   params_g: number;
   params_d: number;
+}
+
+/** One row of the table: a backend, on `threads` CPU threads where that is ours to choose. */
+interface Variant {
+  backend: BackendName;
+  threads: number;
+  label: string;
 }
 
 function arg(name: string): string | undefined {
@@ -57,9 +69,15 @@ async function child(): Promise<void> {
   const backend = (arg('backend') ?? 'wasm') as BackendName;
   const resolution = Number(arg('res') ?? 32) as 32 | 64;
   const iters = Number(arg('iters') ?? 10);
-  const selected = await selectBackend(backend);
+  const threads = Number(arg('threads') ?? 1);
+  const selected = await selectBackend(backend, { threads });
   if (selected.backend !== backend)
     throw new Error(`${backend} did not start: ${selected.notes.map((n) => n.reason).join(' ')}`);
+  // A silent fallback to one thread would measure the wrong thing.
+  if (backend === 'wasm' && selected.threads !== threads)
+    throw new Error(
+      `wasm runs ${selected.threads} threads, not ${threads}: ${selected.notes.map((n) => n.reason).join(' ')}`,
+    );
   const t = trainer(resolution);
   for (let i = 0; i < 3; i++) t.step();
   const start = performance.now();
@@ -105,7 +123,7 @@ async function profile(t: GanTrainer): Promise<void> {
 }
 
 async function engine(
-  backend: BackendName,
+  { backend, threads }: Variant,
   resolution: number,
   iters: number,
   withProfile: boolean,
@@ -117,6 +135,8 @@ async function engine(
     '--child',
     '--backend',
     backend,
+    '--threads',
+    String(threads),
     '--res',
     String(resolution),
     '--iters',
@@ -171,27 +191,35 @@ async function main(): Promise<void> {
   const available = (await probeBackends()).filter((b) => b.available).map((b) => b.name);
   // The JS cpu backend is a correctness reference, minutes per iteration here: only on request.
   const backends = asked ?? backendNames.filter((b) => b !== 'cpu' && available.includes(b));
-  const results: Record<string, unknown> = {};
+  const variants: Variant[] = backends.map((backend) => ({ backend, threads: 1, label: backend }));
+  const threads = Number(arg('threads') ?? 1);
+  if (threads > 1) variants.push({ backend: 'wasm', threads, label: `wasm ×${threads} threads` });
+  const out = path.join(here, 'results', 'train.json');
+  // Resolutions not measured this time keep their earlier figures.
+  const results: Record<string, unknown> = fs.existsSync(out)
+    ? (JSON.parse(fs.readFileSync(out, 'utf8')) as Record<string, unknown>)
+    : {};
   const rows: string[] = [];
   for (const resolution of resolutions) {
-    const engineRuns = new Map<BackendName, number[]>();
+    const engineRuns = new Map<Variant, number[]>();
     const torchRuns: number[] = [];
     let params: Measurement | undefined;
     let torchParams: Measurement | undefined;
     let torchNote: string | undefined;
     for (let round = 0; round < rounds; round++) {
-      for (const backend of backends) {
+      for (const variant of variants) {
         const m = await engine(
-          backend,
+          variant,
           resolution,
           iters,
           round === 0 &&
-            backend === 'wasm' &&
+            variant.backend === 'wasm' &&
+            variant.threads === 1 &&
             resolution === resolutions[0] &&
             process.argv.includes('--profile'),
         );
         params = m;
-        engineRuns.set(backend, [...(engineRuns.get(backend) ?? []), m.images_per_s]);
+        engineRuns.set(variant, [...(engineRuns.get(variant) ?? []), m.images_per_s]);
       }
       const t = await torch(resolution, iters);
       if (typeof t === 'string') torchNote = t;
@@ -205,25 +233,36 @@ async function main(): Promise<void> {
     );
     if (torchNote) console.log(`PyTorch reference unavailable: ${torchNote}`);
     const torchIps = torchRuns.length > 0 ? median(torchRuns) : null;
-    const entries = [...engineRuns.entries()].map(([backend, runs]) => {
+    const oneThreadRuns = [...engineRuns.entries()].find(([v]) => v.backend === 'wasm' && v.threads === 1);
+    const oneThreadIps = oneThreadRuns ? median(oneThreadRuns[1]) : null;
+    const entries = [...engineRuns.entries()].map(([variant, runs]) => {
       const ips = median(runs);
+      const threaded = variant.threads > 1;
       rows.push(
-        `${String(resolution).padEnd(4)} ${backend.padEnd(10)} ${ips.toFixed(1).padStart(8)} ${(torchIps?.toFixed(1) ?? '–').padStart(10)} ${(torchIps ? (ips / torchIps).toFixed(2) : '–').padStart(7)}   ${runs.map((r) => r.toFixed(1)).join(', ')} | ${torchRuns.map((r) => r.toFixed(1)).join(', ')}`,
+        `${String(resolution).padEnd(4)} ${variant.label.padEnd(16)} ${ips.toFixed(1).padStart(8)} ${(torchIps?.toFixed(1) ?? '–').padStart(10)} ${(torchIps ? (ips / torchIps).toFixed(2) : '–').padStart(7)} ${(threaded && oneThreadIps ? (ips / oneThreadIps).toFixed(2) : '').padStart(10)}   ${runs.map((r) => r.toFixed(1)).join(', ')} | ${torchRuns.map((r) => r.toFixed(1)).join(', ')}`,
       );
       return {
-        backend,
+        backend: variant.label,
         images_per_s: ips,
         torch_images_per_s: torchIps,
         ratio_vs_torch: torchIps ? ips / torchIps : null,
         params_g: params?.params_g ?? null,
         params_d: params?.params_d ?? null,
+        // Only on threaded rows: the default rows keep exactly their fields.
+        ...(threaded
+          ? {
+              threads: variant.threads,
+              ratio_vs_wasm_1_thread: oneThreadIps ? ips / oneThreadIps : null,
+            }
+          : {}),
       };
     });
     const [first, ...others] = entries;
     results[String(resolution)] = { ...first, ...(others.length > 0 ? { other_backends: others } : {}) };
   }
-  console.log(`\nres  backend    images/s  torch i/s   ratio   runs (engine | torch)\n${rows.join('\n')}`);
-  const out = path.join(here, 'results', 'train.json');
+  console.log(
+    `\nres  backend          images/s  torch i/s   ratio  vs 1 thread   runs (engine | torch)\n${rows.join('\n')}`,
+  );
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nWrote ${path.relative(process.cwd(), out)}`);

@@ -52,6 +52,11 @@ export const trainConfigSchema = z.object({
   crop: z.enum(cropModes).default('center'),
   flip: z.boolean().default(false),
   backend: z.enum(['auto', ...backendNames]).default('auto'),
+  /**
+   * CPU threads for the wasm backend; 0 = auto: one core less than the machine has (the main
+   * thread and the UI keep one), at most 8. One thread is the stock single-threaded build.
+   */
+  threads: int(0, 64).default(0),
 });
 
 export type TrainConfig = z.infer<typeof trainConfigSchema>;

@@ -3,7 +3,10 @@ import type { BackendName, CropMode, TrainConfig } from './config.js';
 export interface BackendStatus {
   name: BackendName;
   available: boolean;
-  /** Why it cannot be used here, in words for the user; absent when available. */
+  /**
+   * Why it cannot be used here, in words for the user. On an available backend, where present,
+   * how it runs short of what was asked (e.g. wasm threads that could not start).
+   */
   reason?: string;
 }
 

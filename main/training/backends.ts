@@ -6,20 +6,43 @@ import { Worker } from 'node:worker_threads';
 import { backendNames, type BackendName } from '../../shared/config.js';
 import type { BackendStatus } from '../../shared/types.js';
 import { registerWasmTrainingKernels } from './kernels/index.js';
+import { loadThreadedWasm, maxWasmThreads, resolveThreads } from './wasm-threads.js';
 
 /**
  * Backend selection for a training worker (Node). Best first: native TensorFlow (tfjs-node-gpu,
  * then tfjs-node), WebGPU through Dawn's `webgpu` package where it finds an adapter, wasm
- * (XNNPACK, one thread) with the training kernels it lacks, then the plain JS cpu backend.
+ * (XNNPACK; one thread, or the threaded build of wasm-threads.ts when more are asked for) with
+ * the training kernels it lacks, then the plain JS cpu backend.
  */
 
 const require = createRequire(import.meta.url);
 const nativePackages = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 
+export interface BackendOptions {
+  /**
+   * CPU threads for wasm, as TrainConfig.threads: 0 = auto (resolveThreads). Absent: 1, the
+   * stock single-threaded build. The other backends schedule their own threads.
+   */
+  threads?: number;
+}
+
 export interface BackendSelection {
   backend: BackendName;
-  /** One entry per backend tried before the chosen one, with why it was skipped. */
+  /**
+   * One entry per backend tried before the chosen one, with why it was skipped (available:
+   * false); then, where the chosen one runs with less than asked (wasm with fewer threads), a
+   * note on it with available: true.
+   */
   notes: BackendStatus[];
+  /** Threads wasm computes on; absent for the other backends. */
+  threads?: number;
+}
+
+/** A backend that started; or, as a string, why it did not. */
+interface Started {
+  threads?: number;
+  /** How it runs short of what was asked, for the user. */
+  note?: string;
 }
 
 /** The shape of Dawn's `webgpu` package that is used here. */
@@ -134,7 +157,7 @@ async function tryWebgpu(): Promise<string | null> {
   return failure === null ? null : `WebGPU: ${failure}`;
 }
 
-async function tryWasm(): Promise<string | null> {
+async function tryWasm(requestedThreads: number): Promise<Started | string> {
   let dir: string;
   try {
     dir = wasmBinariesDir();
@@ -150,10 +173,27 @@ async function tryWasm(): Promise<string | null> {
   } catch (error) {
     return `tfjs-backend-wasm did not load: ${messageOf(error)}.`;
   }
+  let threads = requestedThreads;
+  let note: string | undefined;
+  if (threads > maxWasmThreads) {
+    note = `wasm runs at most ${maxWasmThreads} threads; training on ${maxWasmThreads}.`;
+    threads = maxWasmThreads;
+  }
+  // One thread stays on the stock build: the threaded one would only add its thread workers.
+  if (threads > 1) {
+    try {
+      await loadThreadedWasm(threads);
+      registerWasmTrainingKernels();
+      return note === undefined ? { threads } : { threads, note };
+    } catch (error) {
+      // loadThreadedWasm put the stock registration back: train on one thread, and say why.
+      note = `Threads unavailable: ${messageOf(error).replace(/\.$/, '')}; training on 1 thread.`;
+    }
+  }
   const failure = await activate('wasm');
   if (failure !== null) return `WebAssembly: ${failure}`;
   registerWasmTrainingKernels();
-  return null;
+  return note === undefined ? { threads: 1 } : { threads: 1, note };
 }
 
 async function tryCpu(): Promise<string | null> {
@@ -161,24 +201,38 @@ async function tryCpu(): Promise<string | null> {
   return activate('cpu');
 }
 
-const attempts: Record<BackendName, () => Promise<string | null>> = {
-  tensorflow: tryTensorflow,
-  webgpu: tryWebgpu,
+/** Adapts a try that returns null on success. */
+function started(attempt: () => Promise<string | null>): () => Promise<Started | string> {
+  return async () => (await attempt()) ?? {};
+}
+
+const attempts: Record<BackendName, (threads: number) => Promise<Started | string>> = {
+  tensorflow: started(tryTensorflow),
+  webgpu: started(tryWebgpu),
   wasm: tryWasm,
-  cpu: tryCpu,
+  cpu: started(tryCpu),
 };
 
 /**
  * Makes the best available backend current, starting at `preference` ('auto' starts at the
  * best) and falling back down the list. Call once per worker, before building any tensor.
  */
-export async function selectBackend(preference: 'auto' | BackendName): Promise<BackendSelection> {
+export async function selectBackend(
+  preference: 'auto' | BackendName,
+  options: BackendOptions = {},
+): Promise<BackendSelection> {
   const start = preference === 'auto' ? 0 : backendNames.indexOf(preference);
+  const threads = resolveThreads(options.threads ?? 1);
   const notes: BackendStatus[] = [];
   for (const name of backendNames.slice(start)) {
-    const reason = await attempts[name]();
-    if (reason === null) return { backend: name, notes };
-    notes.push({ name, available: false, reason });
+    const outcome = await attempts[name](threads);
+    if (typeof outcome !== 'string') {
+      if (outcome.note !== undefined) notes.push({ name, available: true, reason: outcome.note });
+      return outcome.threads === undefined
+        ? { backend: name, notes }
+        : { backend: name, notes, threads: outcome.threads };
+    }
+    notes.push({ name, available: false, reason: outcome });
   }
   throw new Error(`No TensorFlow.js backend could start: ${notes.map((n) => n.reason).join(' ')}`);
 }

@@ -29,7 +29,13 @@ export type ToWorker =
 export type EndReason = 'finished' | 'paused' | 'stopped' | 'diverged' | 'failed';
 
 export type FromWorker =
-  | { type: 'backend'; backend: BackendName; notes: BackendStatus[] }
+  | {
+      type: 'backend';
+      backend: BackendName;
+      notes: BackendStatus[];
+      /** CPU threads wasm trains on (config.threads resolved); absent for the other backends. */
+      threads?: number;
+    }
   /** Metrics of one step (sent every config.metricsEvery steps). */
   | { type: 'metrics'; step: number; wallTime: number; values: Record<string, number> }
   | { type: 'progress'; step: number; imagesPerSecond: number }

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import path from 'node:path';
 import type { BackendName, TrainConfig } from '../../shared/config.js';
 import { readCacheFile } from '../datasets/cache-format.js';
-import { selectBackend, type BackendSelection } from './backends.js';
+import { selectBackend, type BackendOptions, type BackendSelection } from './backends.js';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './engine/checkpoint.js';
 import type { TrainingImages } from './engine/data.js';
 import type { RgbImage } from './engine/grid.js';
@@ -32,7 +32,7 @@ export interface WorkerPort {
 }
 
 export interface SessionDeps {
-  selectBackend(preference: 'auto' | BackendName): Promise<BackendSelection>;
+  selectBackend(preference: 'auto' | BackendName, options?: BackendOptions): Promise<BackendSelection>;
   loadImages(cacheFile: string): Promise<TrainingImages>;
   createTrainer(
     config: TrainConfig,
@@ -114,8 +114,14 @@ export class TrainingSession {
   private async run(start: StartMessage): Promise<void> {
     let trainer: TrainerLike | null = null;
     try {
-      const { backend, notes } = await this.deps.selectBackend(start.backend);
-      this.post({ type: 'backend', backend, notes });
+      const { backend, notes, threads } = await this.deps.selectBackend(start.backend, {
+        threads: start.config.threads,
+      });
+      this.post(
+        threads === undefined
+          ? { type: 'backend', backend, notes }
+          : { type: 'backend', backend, notes, threads },
+      );
       const data = await this.deps.loadImages(start.cacheFile);
       const resume = start.resumeFrom ? await readCheckpoint(start.resumeFrom) : null;
       trainer = this.deps.createTrainer(start.config, data, start.datasetSize, resume);
