@@ -23,6 +23,7 @@ Usage:
       [--lr X] [--lr-g X] [--lr-d X] [--batch-size N] [--loss bce|hinge] [--latent-size N]
       [--width X] [--seed N] [--ema-decay X] [--diff-augment auto|on|off] [--sample-every N]
       [--metrics-every N] [--checkpoint-minutes X] [--keep-checkpoints N] [--crop MODE] [--flip]
+      [--threads N]   (wasm CPU threads; 0 = auto: all cores but one)
       Ctrl-C writes a checkpoint and exits; resume with --resume RUN.
   gan-studio runs list [--json]
 
@@ -62,6 +63,7 @@ const configFlags: Record<
   'checkpoint-minutes': { key: 'checkpointMinutes', kind: 'number' },
   'keep-checkpoints': { key: 'keepCheckpoints', kind: 'number' },
   crop: { key: 'crop', kind: 'string' },
+  threads: { key: 'threads', kind: 'number' },
   flip: { key: 'flip', kind: 'boolean' },
 };
 
@@ -91,7 +93,8 @@ function datasetLine(d: DatasetSummary): string {
 }
 
 function runLine(r: RunSummary): string {
-  return `${r.id}  ${r.status.padEnd(11)} step ${r.step}/${r.totalSteps}  ${r.resolution}px  ${r.backend ?? '-'}  ${r.name}`;
+  const backend = r.backend ? `${r.backend}${r.threads && r.threads > 1 ? ` x${r.threads}` : ''}` : '-';
+  return `${r.id}  ${r.status.padEnd(11)} step ${r.step}/${r.totalSteps}  ${r.resolution}px  ${backend}  ${r.name}`;
 }
 
 async function serve(args: string[]): Promise<void> {

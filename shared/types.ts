@@ -102,6 +102,8 @@ export interface RunSummary {
   datasetName: string | null;
   status: RunStatus;
   backend: BackendName | null;
+  /** CPU threads of a wasm run; null for other backends or before it started. */
+  threads: number | null;
   step: number;
   totalSteps: number;
   resolution: number;

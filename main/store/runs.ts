@@ -19,6 +19,7 @@ interface RunRow {
   train_seconds: number;
   error: string | null;
   owner: string | null;
+  threads: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -42,6 +43,7 @@ function toRecord(row: RunRow): RunRecord {
     datasetName: row.dataset_name,
     status: row.status as RunStatus,
     backend: row.backend as BackendName | null,
+    threads: row.threads,
     step: row.step,
     totalSteps: row.total_steps,
     resolution: config.resolution,
@@ -129,6 +131,7 @@ export class RunStore {
       trainSeconds: number;
       config: TrainConfig;
       owner: string | null;
+      threads: number | null;
     }>,
   ): RunRecord | undefined {
     const columns: Record<string, string | number | null> = {};
@@ -143,6 +146,7 @@ export class RunStore {
     if (patch.trainSeconds !== undefined) columns['train_seconds'] = patch.trainSeconds;
     if (patch.config !== undefined) columns['config_json'] = JSON.stringify(patch.config);
     if (patch.owner !== undefined) columns['owner'] = patch.owner;
+    if (patch.threads !== undefined) columns['threads'] = patch.threads;
     columns['updated_at'] = Date.now();
     const names = Object.keys(columns);
     const sql = `UPDATE runs SET ${names.map((n) => `${n} = @${n}`).join(', ')} WHERE id = @id`;

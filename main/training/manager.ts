@@ -282,7 +282,11 @@ export class TrainingManager {
     const { runs, emit } = this.opts;
     switch (message.type) {
       case 'backend':
-        runs.update(run.runId, { backend: message.backend, backendNotes: message.notes });
+        runs.update(run.runId, {
+          backend: message.backend,
+          backendNotes: message.notes,
+          threads: message.threads ?? null,
+        });
         this.emitStatus(run.runId);
         break;
       case 'metrics': {

@@ -94,7 +94,7 @@ describe('openDatabase', () => {
       status: 'paused',
       owner: null,
     });
-    expect(conn.db.pragma('user_version', { simple: true })).toBe(20);
+    expect(conn.db.pragma('user_version', { simple: true })).toBe(latestVersion);
     conn.close();
   });
 });

@@ -37,6 +37,7 @@ const tiny = {
   sampleEvery: 50,
   keepCheckpoints: 1,
   backend: 'wasm' as const,
+  threads: 1,
 };
 
 async function untilStep(s: Studio, runId: string, step: number): Promise<void> {
@@ -90,7 +91,7 @@ describe('TrainingManager', () => {
       ]),
     );
     expect((await s.training.stop(run.id)).status).toBe('stopped');
-    expect(s.runs.get(run.id)?.backend).toBe('wasm');
+    expect(s.runs.get(run.id)).toMatchObject({ backend: 'wasm', threads: 1 });
   });
 
   it('queues a second run while one trains, then starts it', async () => {

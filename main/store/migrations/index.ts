@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { migration0010 } from './0010-initial.js';
 import { migration0020 } from './0020-run-owner.js';
+import { migration0030 } from './0030-run-threads.js';
 
 export interface Migration {
   version: number;
@@ -9,7 +10,7 @@ export interface Migration {
 }
 
 /** Versions only ever increase; numbered with gaps so a fix can slot in between. */
-export const migrations: readonly Migration[] = [migration0010, migration0020];
+export const migrations: readonly Migration[] = [migration0010, migration0020, migration0030];
 
 export const latestVersion = migrations[migrations.length - 1]?.version ?? 0;
 
