@@ -1,6 +1,7 @@
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { CropMode } from '../../shared/config.js';
+import { syncFolder } from '../atomic-files.js';
 
 /**
  * The training cache file: every used image of a dataset, resized to one resolution, as one
@@ -189,21 +190,6 @@ export async function readCacheFile(file: string): Promise<CacheContents> {
   return decodeCache(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  // Makes the rename itself durable. Windows cannot open a folder for syncing; NTFS journals
-  // the rename anyway, so a failure here is not an error.
-  try {
-    const handle = await fs.open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    /* not supported on this platform */
-  }
-}
-
 export interface CacheWriterOptions {
   /** Where the finished cache goes; it appears there only when complete (atomic rename). */
   file: string;
@@ -308,7 +294,7 @@ export class CacheWriter {
       await fs.rm(this.tempFile, { force: true });
       throw err;
     }
-    await fsyncDir(path.dirname(this.file));
+    await syncFolder(path.dirname(this.file));
     return { file: this.file, count: this.images, bytes: this.written };
   }
 

@@ -15,6 +15,7 @@ import type { RunRecord, RunStore, MetricRow } from '../store/runs.js';
 import { toSummary } from '../store/runs.js';
 import type { FromWorker, StartMessage, ToWorker } from './protocol.js';
 import { startWorker } from '../worker-start.js';
+import { writeFileAtomic } from '../atomic-files.js';
 import { ownerAlive, thisProcess } from './owner.js';
 
 /** What the manager needs from the dataset side: a ready training cache for a run's settings. */
@@ -132,7 +133,7 @@ export class TrainingManager {
     const dir = runFolder(this.opts.dataDir, run.id);
     fs.mkdirSync(path.join(dir, 'samples'), { recursive: true });
     fs.mkdirSync(path.join(dir, 'checkpoints'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ datasetSize, ...config }, null, 2));
+    await writeFileAtomic(path.join(dir, 'config.json'), JSON.stringify({ datasetSize, ...config }, null, 2));
     this.enqueue(run.id);
     return toSummary(this.require(run.id));
   }

@@ -1,5 +1,3 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { loadSharp } from '../datasets/sharp-loader.js';
 import type { RgbImage } from './engine/grid.js';
 
@@ -13,45 +11,6 @@ export function sampleFile(step: number): string {
 
 export function checkpointFile(step: number): string {
   return `checkpoints/step-${String(step).padStart(7, '0')}.ckpt`;
-}
-
-async function syncDir(dir: string): Promise<void> {
-  // Makes the rename durable. Windows cannot open a folder to sync it (NTFS journals the
-  // rename anyway), so failing here is not an error.
-  try {
-    const handle = await fs.open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    /* not supported here */
-  }
-}
-
-/**
- * Writes a file so that a crash leaves either the old state or the complete new file, never a
- * torn one: a temporary file beside it, fsync, rename over, fsync the folder.
- */
-export async function writeFileAtomic(file: string, bytes: Uint8Array): Promise<void> {
-  const dir = path.dirname(file);
-  await fs.mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const handle = await fs.open(tmp, 'w');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await fs.rename(tmp, file);
-  } catch (error) {
-    await fs.rm(tmp, { force: true });
-    throw error;
-  }
-  await syncDir(dir);
 }
 
 export async function encodePng(image: RgbImage): Promise<Uint8Array> {

@@ -9,7 +9,8 @@ import type { TrainingImages } from './engine/data.js';
 import type { RgbImage } from './engine/grid.js';
 import { GanTrainer, metricsFinite, type StepMetrics } from './engine/trainer.js';
 import type { EndReason, FromWorker, StartMessage, ToWorker } from './protocol.js';
-import { checkpointFile, encodePng, sampleFile, writeFileAtomic } from './run-files.js';
+import { writeFileAtomic } from '../atomic-files.js';
+import { checkpointFile, encodePng, sampleFile } from './run-files.js';
 
 /**
  * The training loop around the engine, on the worker side of protocol.ts: picks the backend,

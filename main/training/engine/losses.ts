@@ -49,14 +49,10 @@ export function discriminatorFakeLoss(kind: LossKind, logits: tf.Tensor): LossAn
 
 /** G's loss on D's logits for its images. */
 export function generatorLoss(kind: LossKind, logits: tf.Tensor): LossAndGrad {
-  return tidy(() => {
-    const n = logits.size;
-    if (kind === 'bce') {
-      return {
-        loss: tf.mean(tf.softplus(tf.neg(logits))) as tf.Scalar,
-        dLogits: tf.div(tf.sub(tf.sigmoid(logits), 1), n),
-      };
-    }
-    return { loss: tf.neg(tf.mean(logits)) as tf.Scalar, dLogits: tf.fill(logits.shape, -1 / n) };
-  });
+  // Non-saturating BCE: G wants its images judged real, which is D's real-image loss.
+  if (kind === 'bce') return discriminatorRealLoss('bce', logits);
+  return tidy(() => ({
+    loss: tf.neg(tf.mean(logits)) as tf.Scalar,
+    dLogits: tf.fill(logits.shape, -1 / logits.size),
+  }));
 }
