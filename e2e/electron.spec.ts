@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +31,11 @@ if (binary === null) console.log(`[electron e2e] SKIPPED: ${skipReason}`);
 
 test.describe('desktop app (Electron)', () => {
   test.skip(binary === null, skipReason);
+
+  test.beforeAll(() => {
+    // The desktop app loads better-sqlite3 built for Electron's ABI, as `npm start` prepares it.
+    execFileSync(process.execPath, ['scripts/prepare-electron-native.mjs'], { stdio: 'inherit' });
+  });
 
   test('launches a hardened window exposing only window.studio', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-studio-electron-'));
