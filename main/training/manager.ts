@@ -17,6 +17,7 @@ import type { FromWorker, StartMessage, ToWorker } from './protocol.js';
 import { startWorker } from '../worker-start.js';
 import { writeFileAtomic } from '../atomic-files.js';
 import { ownerAlive, thisProcess } from './owner.js';
+import { checkpointStep } from './run-files.js';
 
 /** What the manager needs from the dataset side: a ready training cache for a run's settings. */
 export interface CacheProvider {
@@ -174,9 +175,12 @@ export class TrainingManager {
         crop: run.config.crop,
         flip: run.config.flip,
       });
-      const latest = this.opts.runs.checkpoints(runId).at(-1);
       const dir = runFolder(this.opts.dataDir, runId);
-      if (latest) this.opts.runs.truncateAfter(runId, latest.step);
+      this.registerCheckpointFiles(runId, dir);
+      const latest = this.opts.runs.checkpoints(runId).at(-1);
+      // Continue from the checkpoint: what was recorded after it is written again, so the curves
+      // have no repeated steps; with no checkpoint the run starts over from step 0.
+      this.opts.runs.truncateAfter(runId, latest ? latest.step : -1);
       const start: StartMessage = {
         type: 'start',
         runId,
@@ -264,6 +268,20 @@ export class TrainingManager {
     } catch (err) {
       this.active.delete(runId);
       throw err;
+    }
+  }
+
+  /**
+   * A process killed between a checkpoint's rename and its message leaves a complete checkpoint
+   * file (written atomically) that the store does not know: record it, so resuming loses nothing.
+   */
+  private registerCheckpointFiles(runId: string, dir: string): void {
+    const folder = path.join(dir, 'checkpoints');
+    if (!fs.existsSync(folder)) return;
+    const known = new Set(this.opts.runs.checkpoints(runId).map((c) => c.step));
+    for (const name of fs.readdirSync(folder)) {
+      const step = checkpointStep(name);
+      if (step !== null && !known.has(step)) this.opts.runs.addCheckpoint(runId, step, `checkpoints/${name}`);
     }
   }
 

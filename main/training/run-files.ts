@@ -13,6 +13,12 @@ export function checkpointFile(step: number): string {
   return `checkpoints/step-${String(step).padStart(7, '0')}.ckpt`;
 }
 
+/** The step of a checkpoint file name written by checkpointFile, or null for any other name. */
+export function checkpointStep(fileName: string): number | null {
+  const match = /^step-(\d{7,})\.ckpt$/.exec(fileName);
+  return match ? Number(match[1]) : null;
+}
+
 export async function encodePng(image: RgbImage): Promise<Uint8Array> {
   const sharp = await loadSharp();
   const png = await sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } })

@@ -117,3 +117,23 @@ describe('TrainingManager', () => {
     expect(s.runs.list()).toEqual([]);
   });
 });
+
+describe('resuming after a crash', () => {
+  it('records a checkpoint file the store never heard of and continues from it', async () => {
+    const { s, datasetId } = await studioWithDataset();
+    const run = await s.training.start({ datasetId, config: { ...tiny, keepCheckpoints: 5 } });
+    await untilStep(s, run.id, 4);
+    await s.training.pause(run.id);
+    const [saved] = s.runs.checkpoints(run.id);
+    // As if the process died after renaming the checkpoint into place but before recording it.
+    s.runs.removeCheckpoint(run.id, saved!.step);
+    s.runs.update(run.id, { status: 'interrupted' });
+    await s.training.resume(run.id);
+    await untilStep(s, run.id, saved!.step + 2);
+    await s.training.pause(run.id);
+    const steps = s.runs.metrics(run.id, ['dLoss'], 100_000)['dLoss']!.map((p) => p.step);
+    // Continued from the file's step: no step recorded twice, none missing.
+    expect(steps).toEqual(Array.from({ length: steps.length }, (_, i) => (i + 1) * 2));
+    expect(s.runs.checkpoints(run.id).map((c) => c.step)).toEqual([saved!.step, expect.any(Number)]);
+  });
+});

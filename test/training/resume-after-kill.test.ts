@@ -100,7 +100,11 @@ describe('a run killed mid-training', () => {
       .toBeGreaterThan(0);
     proc.kill('SIGKILL');
     await exited;
-    const killed = readRun(killedDir);
+    // The checkpoint file may be on disk before its message reached the store (the kill can fall
+    // in between): resuming must find it either way.
+    const conn = openDatabase(killedDir);
+    const killed = { run: new RunStore(conn).list()[0]! };
+    conn.close();
     expect(killed.run.step).toBeLessThan(1500);
 
     const resumed = await startCli(['train', '--resume', killed.run.id, '--data-dir', killedDir, '--json'])
