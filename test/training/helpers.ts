@@ -1,5 +1,7 @@
+import fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { encodeCache } from '../../main/datasets/cache-format.js';
 import { selectBackend } from '../../main/training/backends.js';
 
 /**
@@ -100,4 +102,19 @@ export function randomValues(size: number, seed: number): Float32Array {
     out[i] = (s / 2 ** 32) * 2 - 1;
   }
   return out;
+}
+
+/** Writes a 32 px training cache of `count` patterned images, as a dataset build would. */
+export function writeTestCache(file: string, count: number): void {
+  const pixels = new Uint8Array(count * 32 * 32 * 3).map((_, i) => (i * 37 + (i >> 5)) % 256);
+  const meta = {
+    key: 'test',
+    datasetId: 'ds',
+    resolution: 32,
+    crop: 'center' as const,
+    flip: false,
+    background: { r: 0, g: 0, b: 0 },
+    createdAt: 0,
+  };
+  fs.writeFileSync(file, encodeCache({ flags: 0, height: 32, width: 32, channels: 3, meta }, pixels));
 }

@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainConfigSchema } from '../../shared/config.js';
-import { encodeCache } from '../../main/datasets/cache-format.js';
 import type { FromWorker, StartMessage } from '../../main/training/protocol.js';
 import {
   loadThreadedWasm,
@@ -12,7 +11,7 @@ import {
   threadedWasmCacheDir,
 } from '../../main/training/wasm-threads.js';
 import { startWorker } from '../../main/worker-start.js';
-import { maxRelativeError } from './helpers.js';
+import { maxRelativeError, writeTestCache } from './helpers.js';
 import type { ThreadsProbe } from './wasm-threads-worker.js';
 
 let dir: string;
@@ -145,17 +144,7 @@ describe('a training worker asked for 2 threads', () => {
   it("says so in its 'backend' message", async () => {
     const cacheFile = path.join(dir, 'cache.gsdc');
     const count = 4;
-    const pixels = new Uint8Array(count * 32 * 32 * 3).map((_, i) => (i * 37 + (i >> 5)) % 256);
-    const meta = {
-      key: 'test',
-      datasetId: 'ds',
-      resolution: 32,
-      crop: 'center' as const,
-      flip: false,
-      background: { r: 0, g: 0, b: 0 },
-      createdAt: 0,
-    };
-    fs.writeFileSync(cacheFile, encodeCache({ flags: 0, height: 32, width: 32, channels: 3, meta }, pixels));
+    writeTestCache(cacheFile, count);
     const start: StartMessage = {
       type: 'start',
       runId: 'run',

@@ -4,11 +4,11 @@ import path from 'node:path';
 import { startWorker } from '../../main/worker-start.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainConfigSchema, type TrainConfigInput } from '../../shared/config.js';
-import { encodeCache } from '../../main/datasets/cache-format.js';
 import { readCheckpointMeta } from '../../main/training/engine/checkpoint.js';
 import type { StepMetrics } from '../../main/training/engine/trainer.js';
 import type { FromWorker, StartMessage, ToWorker } from '../../main/training/protocol.js';
 import { TrainingSession, type SessionDeps } from '../../main/training/session.js';
+import { writeTestCache } from './helpers.js';
 
 let dir: string;
 let cacheFile: string;
@@ -16,18 +16,7 @@ let cacheFile: string;
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-worker-'));
   cacheFile = path.join(dir, 'cache.gsdc');
-  const count = 8;
-  const pixels = new Uint8Array(count * 32 * 32 * 3).map((_, i) => (i * 37 + (i >> 5)) % 256);
-  const meta = {
-    key: 'test',
-    datasetId: 'ds',
-    resolution: 32,
-    crop: 'center' as const,
-    flip: false,
-    background: { r: 0, g: 0, b: 0 },
-    createdAt: 0,
-  };
-  fs.writeFileSync(cacheFile, encodeCache({ flags: 0, height: 32, width: 32, channels: 3, meta }, pixels));
+  writeTestCache(cacheFile, 8);
 });
 
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
