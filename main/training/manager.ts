@@ -53,6 +53,9 @@ interface ActiveRun {
   lastProgress: { step: number; imagesPerSecond: number } | null;
   ended: Promise<void>;
   requested: 'pause' | 'stop' | null;
+  /** Fixed for the run: read once at launch rather than from the store on every UI push. */
+  totalSteps: number;
+  batchSize: number;
 }
 
 export function runFolder(dataDir: string, runId: string): string {
@@ -203,6 +206,8 @@ export class TrainingManager {
         lastProgress: null,
         requested: null,
         ended: Promise.resolve(),
+        totalSteps: run.totalSteps,
+        batchSize: run.config.batchSize,
       };
       activeRun.ended = new Promise<void>((resolve) => {
         let settled = false;
@@ -347,10 +352,9 @@ export class TrainingManager {
       run.pendingPush = [];
     }
     if (run.lastProgress) {
-      const total = this.opts.runs.get(run.runId)?.totalSteps ?? 0;
+      const { totalSteps: total, batchSize } = run;
       const { step, imagesPerSecond } = run.lastProgress;
-      const batch = this.opts.runs.get(run.runId)?.config.batchSize ?? 1;
-      const stepsPerSecond = imagesPerSecond / batch;
+      const stepsPerSecond = imagesPerSecond / batchSize;
       emit('run.progress', {
         runId: run.runId,
         step,
