@@ -183,11 +183,14 @@ export class DatasetFileStore {
     return row ? toScanRow(row) : undefined;
   }
 
-  /** The images a cache is built from, in path order (the order of the cache's images). */
+  /**
+   * The images a cache is built from, in scan order (the order of the cache's images, whether it is
+   * built later or during the scan; the walk visits files in path order).
+   */
   usedFiles(datasetId: string): StoredFile[] {
     return this.conn
       .prepare<[string], FileRow>(
-        `SELECT id, ${columns} FROM dataset_files WHERE dataset_id = ? AND status = 'used' ORDER BY rel_path`,
+        `SELECT id, ${columns} FROM dataset_files WHERE dataset_id = ? AND status = 'used' ORDER BY id`,
       )
       .all(datasetId)
       .map(toScanRow);

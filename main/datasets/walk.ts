@@ -66,7 +66,7 @@ function abortIfNeeded(signal: AbortSignal | undefined): void {
 }
 
 /**
- * Walks a folder depth-first in a stable order (names sorted by code unit), yielding files one at
+ * Walks a folder depth-first in a stable order (relative paths sorted by code unit), yielding files one at
  * a time. Hidden and system entries are skipped. Symbolic links are followed, but each real
  * folder is entered once: a link back to a parent (a loop) or to a folder already walked is
  * passed over, so a dataset never counts the same folder twice.
@@ -98,7 +98,14 @@ async function* walkDir(
     yield { kind: 'problem', relPath: `${relDir}/`, code: errCode(err), message: errMessage(err) };
     return;
   }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // A folder sorts as its name plus '/', so the depth-first walk lists files in the order of their
+  // relative paths ('set-2/…' before 'set/…', 'a.png' before 'a/…'): the order of the file list
+  // and of a training cache's images. (A link to a folder sorts by its bare name.)
+  const key = (e: import('node:fs').Dirent) => (e.isDirectory() ? `${e.name}/` : e.name);
+  entries.sort((a, b) => {
+    const [ka, kb] = [key(a), key(b)];
+    return ka < kb ? -1 : ka > kb ? 1 : 0;
+  });
   for (const entry of entries) {
     if (isIgnoredName(entry.name)) continue;
     abortIfNeeded(signal);

@@ -28,7 +28,8 @@ describe('scanFolder on a messy folder', () => {
   it('finds every file once, in folder order, and nothing hidden, system or looped', () => {
     const expected = [...Object.keys(fixtureExpect.used), ...Object.keys(fixtureExpect.skipped)].sort();
     expect(rows.map((r) => r.relPath).sort()).toEqual(expected);
-    // Folder order: names sorted by code unit, depth first.
+    // Folder order: depth first, which is relative paths sorted by code unit.
+    expect(rows.map((r) => r.relPath)).toEqual(expected);
     expect(rows.map((r) => r.relPath)).toEqual([
       'README.txt',
       'a/b/c/photo3.webp',
@@ -49,6 +50,18 @@ describe('scanFolder on a messy folder', () => {
       'truncated.jpg',
       'vector.svg',
     ]);
+  });
+
+  it('lists a folder after files and folders whose names sort before its "/"', async () => {
+    const dir = tempDir('order');
+    for (const rel of ['set/x.txt', 'set-2/y.txt', 'a.txt', 'a/b.txt', 'a b/c.txt'])
+      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    for (const rel of ['set/x.txt', 'set-2/y.txt', 'a.txt', 'a/b.txt', 'a b/c.txt'])
+      fs.writeFileSync(path.join(dir, rel), 'text');
+    const order = (await collect(dir)).map((r) => r.relPath);
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(order).toEqual(['a b/c.txt', 'a.txt', 'a/b.txt', 'set-2/y.txt', 'set/x.txt']);
+    expect(order).toEqual([...order].sort());
   });
 
   it('uses the good images with their colour mode', () => {
