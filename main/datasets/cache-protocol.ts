@@ -1,3 +1,4 @@
+import type { ColorMode } from '../../shared/types.js';
 import type { CacheMeta } from './cache-format.js';
 import type { RenderOptions, RenderSource } from './image-pipeline.js';
 
@@ -5,6 +6,11 @@ import type { RenderOptions, RenderSource } from './image-pipeline.js';
 
 export interface CacheSource extends RenderSource {
   relPath: string;
+  /** What the scan found: which files may be rendered in a mosaic (see cache-render.ts). */
+  format?: string | null;
+  mode?: ColorMode | null;
+  width?: number | null;
+  height?: number | null;
 }
 
 /** The worker's workerData: one build, from start to finish. */

@@ -6,17 +6,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CacheWriter } from './cache-format.js';
 import type { CacheJob, FromCacheWorker } from './cache-protocol.js';
-import { orderedMap } from './concurrency.js';
-import { renderForCache } from './image-pipeline.js';
+import { fillCache, firstLine, renderSources } from './cache-render.js';
 import { loadSharp } from './sharp-loader.js';
 
 function post(message: FromCacheWorker): void {
   parentPort?.postMessage(message);
-}
-
-function firstLine(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return (message.split('\n')[0] ?? message).trim();
 }
 
 async function build(job: CacheJob): Promise<void> {
@@ -32,32 +26,17 @@ async function build(job: CacheJob): Promise<void> {
     flip: job.flip,
     meta: job.meta,
   });
-  const skipped: { relPath: string; message: string }[] = [];
   const total = job.sources.length;
-  let done = 0;
   let lastPost = 0;
   try {
-    const rendered = orderedMap(
-      job.sources,
-      async (source) => {
-        try {
-          return await renderForCache(sharp, source, job.render);
-        } catch (err) {
-          skipped.push({ relPath: source.relPath, message: firstLine(err) });
-          return null;
-        }
-      },
-      { concurrency: job.concurrency },
-    );
-    for await (const pixels of rendered) {
-      if (pixels) await writer.append(pixels);
-      done++;
+    const rendered = renderSources(sharp, job.sources, job.render, job.concurrency);
+    const { skipped } = await fillCache(writer, rendered, (done) => {
       const now = Date.now();
       if (now - lastPost >= 100 || done === total) {
         lastPost = now;
         post({ type: 'progress', done, total });
       }
-    }
+    });
     const { count, bytes } = await writer.finish();
     post({ type: 'done', count, bytes, skipped });
   } catch (err) {

@@ -31,6 +31,10 @@ export function svgDensity(svg: { width: number; height: number }, resolution: n
  *
  * An SVG is rasterised at the density that makes its shorter side the target resolution, so a
  * 24 px icon becomes a sharp 128 px image rather than a blurred upscale.
+ *
+ * renderMosaic (mosaic.ts) runs the same operations on many decoded images at once: a change here
+ * needs the same change there (the cache build would otherwise find the two differ and fall back
+ * to this pipeline alone, losing the speed).
  */
 export function cachePipeline(sharp: SharpFactory, source: RenderSource, options: RenderOptions): Sharp {
   const { resolution, crop, background } = options;

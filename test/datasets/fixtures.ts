@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import type { CropMode } from '../../shared/config.js';
 import type { ColorMode, SkipReason } from '../../shared/types.js';
 
 export function tempDir(prefix: string): string {
@@ -136,4 +137,28 @@ export async function makeManyImages(root: string, count: number, size = 32): Pr
       .png({ compressionLevel: 1 })
       .toFile(path.join(dir, `img${String(i).padStart(5, '0')}.png`));
   }
+}
+
+/** The background the studio composites transparency on and pads with. */
+const cacheWhite = { r: 255, g: 255, b: 255 };
+const fits = { center: 'cover', pad: 'contain', stretch: 'fill' } as const;
+
+/**
+ * sharp's own rendering of a file at the documented options, written out here independently of
+ * main/datasets: what each image of the cache must equal byte for byte.
+ */
+export async function reference(
+  file: string,
+  resolution: number,
+  crop: CropMode,
+  svgSize?: number,
+): Promise<Buffer> {
+  const density = svgSize ? (72 * resolution) / svgSize : undefined;
+  return sharp(file, { failOn: 'truncated', autoOrient: true, ...(density ? { density } : {}) })
+    .flatten({ background: cacheWhite })
+    .resize(resolution, resolution, { fit: fits[crop], position: 'centre', background: cacheWhite })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer();
 }
