@@ -17,6 +17,8 @@ test('add a folder: progress, report, thumbnail grid and the skipped list', asyn
 
     await expect(datasets.scanProgress()).toBeVisible();
     await expect(datasets.report).toContainText('Usable: 1200 of 1202 files', { timeout: 60_000 });
+    // Prepared for training at the default 32 px during the scan.
+    await expect(page.getByTestId('dataset-caches')).toContainText('32 px, centre crop (1200 images');
     await expect(datasets.grid.locator('img').first()).toBeVisible();
     const thumb = datasets.grid.locator('img').first();
     await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);

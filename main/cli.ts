@@ -1,7 +1,14 @@
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { trainConfigSchema, type TrainConfigInput } from '../shared/config.js';
+import {
+  cacheResolutions,
+  cropModes,
+  trainConfigSchema,
+  type CacheResolution,
+  type CropMode,
+  type TrainConfigInput,
+} from '../shared/config.js';
 import { ApiError } from '../shared/errors.js';
 import type { DatasetSummary, RunSummary } from '../shared/types.js';
 import { Studio, defaultDataDir } from './api/studio.js';
@@ -125,8 +132,17 @@ async function serve(args: string[]): Promise<void> {
   await studio.close();
 }
 
-async function addDataset(studio: Studio, dir: string, json: boolean): Promise<DatasetSummary> {
-  const added = await studio.datasets.add({ path: path.resolve(dir), minSize: 16 });
+async function addDataset(
+  studio: Studio,
+  dir: string,
+  json: boolean,
+  cache?: { resolution: CacheResolution; crop: CropMode },
+): Promise<DatasetSummary> {
+  const added = await studio.datasets.add({
+    path: path.resolve(dir),
+    minSize: 16,
+    ...(cache ? { cache } : {}),
+  });
   let last = 0;
   const unsubscribe = studio.events.subscribe((e) => {
     if (json || e.name !== 'dataset.progress' || e.payload.datasetId !== added.id) return;
@@ -161,20 +177,23 @@ async function datasets(args: string[]): Promise<void> {
     if (sub === 'add') {
       const dir = positionals[0];
       if (!dir) throw new UsageError('Name the folder to add: gan-studio datasets add DIR');
-      const detail = await addDataset(studio, dir, values.json);
-      let cache: { key: string; count: number } | null = null;
-      if (values.resolution && detail.status === 'ready') {
+      let settings: { resolution: CacheResolution; crop: CropMode } | undefined;
+      if (values.resolution) {
         const resolution = Number(values.resolution);
-        if (![32, 64, 128, 256].includes(resolution))
-          throw new UsageError('--resolution must be 32, 64, 128 or 256.');
-        const crop = (values.crop ?? 'center') as 'center';
-        cache = await studio.datasets.buildCache({
-          id: detail.id,
-          resolution: resolution as 32,
-          crop,
-          flip: false,
-        });
+        if (!(cacheResolutions as readonly number[]).includes(resolution))
+          throw new UsageError(`--resolution must be ${cacheResolutions.join(', ')}.`);
+        const crop = values.crop ?? 'center';
+        if (!(cropModes as readonly string[]).includes(crop))
+          throw new UsageError(`--crop must be ${cropModes.join(', ')}.`);
+        settings = { resolution: resolution as CacheResolution, crop: crop as CropMode };
       }
+      // The cache is built during the scan; buildCache then finds it (or builds it, if the scan
+      // could not).
+      const detail = await addDataset(studio, dir, values.json, settings);
+      const cache =
+        settings && detail.status === 'ready'
+          ? await studio.datasets.buildCache({ id: detail.id, ...settings, flip: false })
+          : null;
       if (values.json) printJson({ ...detail, cache });
       else {
         process.stdout.write(`${datasetLine(detail)}\n`);

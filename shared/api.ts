@@ -39,6 +39,15 @@ export const methods = {
         path: z.string().min(1).max(4096),
         name: z.string().trim().min(1).max(120).optional(),
         minSize: z.number().int().min(1).max(4096).default(16),
+        /** Build the training cache at these settings during the scan (one decode per image). */
+        cache: z
+          .object({
+            resolution: z.union(cacheResolutions.map((r) => z.literal(r))),
+            crop: z.enum(cropModes).default('center'),
+            flip: z.boolean().default(false),
+          })
+          .strict()
+          .optional(),
       })
       .strict(),
   ),

@@ -7,6 +7,7 @@ export const resolutions = [32, 64, 128] as const;
 export type Resolution = (typeof resolutions)[number];
 
 export const cacheResolutions = [32, 64, 128, 256] as const;
+export type CacheResolution = (typeof cacheResolutions)[number];
 export const cropModes = ['center', 'pad', 'stretch'] as const;
 export type CropMode = (typeof cropModes)[number];
 

@@ -218,9 +218,11 @@ export class CacheWriter {
     private readonly handle: FileHandle,
     readonly file: string,
     readonly tempFile: string,
-    headerBytes: number,
+    private readonly header: Buffer,
+    private readonly headerFields: CacheHeader,
     perImage: number,
   ) {
+    const headerBytes = header.length;
     this.perImage = perImage;
     this.written = headerBytes;
     // Appending through a few-MB buffer turns thousands of 12 KB images into few large writes.
@@ -248,7 +250,7 @@ export class CacheWriter {
       await fs.rm(tempFile, { force: true });
       throw err;
     }
-    return new CacheWriter(handle, options.file, tempFile, head.length, imageBytes(header));
+    return new CacheWriter(handle, options.file, tempFile, head, header, imageBytes(header));
   }
 
   get count(): number {
@@ -277,25 +279,40 @@ export class CacheWriter {
     this.used = 0;
   }
 
-  /** Completes the file and moves it into place; returns its size. */
-  async finish(): Promise<{ file: string; count: number; bytes: number }> {
+  /**
+   * Completes the file and moves it into place; returns its size. `late` gives a name and meta
+   * known only at the end (a cache built during its dataset's scan learns its key last); the new
+   * meta must encode to the same length as the one written at the start.
+   */
+  async finish(late?: {
+    file: string;
+    meta: CacheMeta;
+  }): Promise<{ file: string; count: number; bytes: number }> {
     if (this.closed) throw new Error('CacheWriter: finish after finish or abort');
     this.closed = true;
+    const file = late?.file ?? this.file;
     try {
       await this.drain();
-      const count = Buffer.alloc(4);
-      count.writeUInt32LE(this.images, 0);
-      await this.handle.write(count, 0, 4, countOffset);
+      let head: Buffer;
+      if (late) {
+        head = encodeHeader({ ...this.headerFields, count: this.images, meta: late.meta });
+        if (head.length !== this.header.length)
+          throw new Error('CacheWriter: the late meta changes the header size');
+      } else {
+        head = Buffer.alloc(4);
+        head.writeUInt32LE(this.images, 0);
+      }
+      await this.handle.write(head, 0, head.length, late ? 0 : countOffset);
       await this.handle.sync();
       await this.handle.close();
-      await fs.rename(this.tempFile, this.file);
+      await fs.rename(this.tempFile, file);
     } catch (err) {
       await this.handle.close().catch(() => undefined);
       await fs.rm(this.tempFile, { force: true });
       throw err;
     }
-    await syncFolder(path.dirname(this.file));
-    return { file: this.file, count: this.images, bytes: this.written };
+    await syncFolder(path.dirname(file));
+    return { file, count: this.images, bytes: this.written };
   }
 
   /** Gives up: closes and deletes the temporary file. Safe to call more than once. */

@@ -192,3 +192,51 @@ export class Throttle<T> {
     this.send(value);
   }
 }
+
+/**
+ * A bounded queue between a producer and one async consumer: `push` waits while `capacity`
+ * items are waiting, so a fast producer cannot pile up memory (decoded pixels, say) ahead of a
+ * slower consumer.
+ */
+export class Channel<T> implements AsyncIterable<T> {
+  private readonly items: T[] = [];
+  private closed = false;
+  private wakeConsumer: (() => void) | undefined;
+  private readonly wakeProducers: (() => void)[] = [];
+
+  constructor(private readonly capacity: number) {}
+
+  async push(item: T): Promise<void> {
+    while (this.items.length >= this.capacity && !this.closed)
+      await new Promise<void>((resolve) => this.wakeProducers.push(resolve));
+    if (this.closed) throw new Error('Channel: push after close');
+    this.items.push(item);
+    this.wake();
+  }
+
+  /** No more items: the consumer ends after the ones waiting. */
+  close(): void {
+    this.closed = true;
+    this.wake();
+    for (const wake of this.wakeProducers.splice(0)) wake();
+  }
+
+  private wake(): void {
+    const wake = this.wakeConsumer;
+    this.wakeConsumer = undefined;
+    wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
+    for (;;) {
+      const item = this.items.shift();
+      if (item !== undefined) {
+        this.wakeProducers.shift()?.();
+        yield item;
+        continue;
+      }
+      if (this.closed) return;
+      await new Promise<void>((resolve) => (this.wakeConsumer = resolve));
+    }
+  }
+}

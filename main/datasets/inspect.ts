@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Metadata } from 'sharp';
 import type { ColorMode, SkipReason } from '../../shared/types.js';
+import { decodeForMosaic, hasOnlyPlainChunks, mosaicCandidate, type RawImage } from './mosaic.js';
 import { loadSharp } from './sharp-loader.js';
 import { hasImageExtension, sniff, sniffBytes, unsupportedFormatByName, type Sniffed } from './sniff.js';
 
@@ -16,6 +17,8 @@ export interface Inspection {
   mode: ColorMode | null;
   /** Why the file cannot be used at all; null for a readable image. */
   problem: { reason: ContentReason; detail: string } | null;
+  /** The decoded pixels, when asked for and the file is a mosaic candidate (see mosaic.ts). */
+  pixels?: RawImage;
 }
 
 /** Reasons that depend on the file alone ('too-small' and 'duplicate' depend on the dataset). */
@@ -123,7 +126,11 @@ function undecodable(sniffed: Sniffed, fileName: string, err: unknown): Inspecti
  * A zero-byte file is 'corrupt' when its name promises an image (a failed copy or download) and
  * 'not-an-image' otherwise (an empty notes.txt is not a broken picture).
  */
-export async function inspectFile(absPath: string, bytes: number): Promise<Inspection> {
+export async function inspectFile(
+  absPath: string,
+  bytes: number,
+  options: { keepPixels?: boolean } = {},
+): Promise<Inspection> {
   const fileName = path.basename(absPath);
   if (bytes === 0) {
     return hasImageExtension(fileName)
@@ -172,8 +179,15 @@ export async function inspectFile(absPath: string, bytes: number): Promise<Inspe
       hash,
     };
   }
+  const mode = colorModeOf(meta);
+  const keep =
+    options.keepPixels && mosaicCandidate({ format: meta.format, mode, width, height }) ? whole : undefined;
+  let pixels: RawImage | undefined;
   try {
-    await checkDecodes(input, meta);
+    // A training cache is being built alongside: the full decode is the check and its pixels go
+    // on to the cache, so the file is decoded once instead of twice.
+    if (keep && hasOnlyPlainChunks(keep)) pixels = await decodeForMosaic(sharp, keep);
+    else await checkDecodes(input, meta);
   } catch (err) {
     return {
       ...undecodable(
@@ -184,7 +198,7 @@ export async function inspectFile(absPath: string, bytes: number): Promise<Inspe
       hash,
     };
   }
-  return { hash, format: meta.format, width, height, mode: colorModeOf(meta), problem: null };
+  return { hash, format: meta.format, width, height, mode, problem: null, ...(pixels ? { pixels } : {}) };
 }
 
 /**

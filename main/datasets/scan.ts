@@ -1,5 +1,6 @@
 import { EagerQueue, orderedMap } from './concurrency.js';
 import { inspectFile, type ContentReason, type Inspection } from './inspect.js';
+import type { RawImage } from './mosaic.js';
 import type { ScanRow } from './rows.js';
 import { walk, type WalkEntry, type WalkFile } from './walk.js';
 
@@ -18,6 +19,16 @@ export interface ScanOptions {
    * unchanged its content is taken as unchanged, so a rescan of a large folder only stats it.
    */
   previous?: (relPath: string) => ScanRow | undefined;
+  /**
+   * Keep the decoded pixels of used mosaic candidates (small plain PNGs) on their rows, for a
+   * training cache built during the scan. Off by default: rows then hold no pixels.
+   */
+  keepPixels?: boolean;
+}
+
+/** A row as the scan yields it: with the decoded pixels when keepPixels asked for them. */
+export interface ScannedRow extends ScanRow {
+  pixels?: RawImage;
 }
 
 /** Skip reasons that come from the content alone, safe to carry over when the file is unchanged. */
@@ -66,8 +77,8 @@ function problemRow(entry: WalkEntry & { kind: 'problem' }): ScanRow {
   };
 }
 
-function toRow(file: WalkFile, inspection: Inspection, minSize: number): ScanRow {
-  const row: ScanRow = {
+function toRow(file: WalkFile, inspection: Inspection, minSize: number): ScannedRow {
+  const row: ScannedRow = {
     relPath: file.relPath,
     bytes: file.bytes,
     mtimeMs: file.mtimeMs,
@@ -79,6 +90,7 @@ function toRow(file: WalkFile, inspection: Inspection, minSize: number): ScanRow
     status: 'used',
     reason: null,
     detail: null,
+    ...(inspection.pixels ? { pixels: inspection.pixels } : {}),
   };
   if (inspection.problem) {
     return {
@@ -91,8 +103,9 @@ function toRow(file: WalkFile, inspection: Inspection, minSize: number): ScanRow
   // A vector image has no pixel size of its own: it is rendered at the training resolution.
   const small = row.format !== 'svg' && Math.min(row.width ?? 0, row.height ?? 0) < minSize;
   if (small) {
+    const { pixels: _pixels, ...rest } = row;
     return {
-      ...row,
+      ...rest,
       status: 'skipped',
       reason: 'too-small',
       detail: `${row.width}×${row.height} px is smaller than the dataset's minimum of ${minSize} px a side.`,
@@ -107,7 +120,7 @@ function toRow(file: WalkFile, inspection: Inspection, minSize: number): ScanRow
  * 'duplicate'. Throws RootUnreadableError when the folder itself cannot be listed, and an
  * AbortError when the signal fires; a bad file never throws, it becomes a skipped row.
  */
-export async function* scanFolder(root: string, options: ScanOptions): AsyncGenerator<ScanRow> {
+export async function* scanFolder(root: string, options: ScanOptions): AsyncGenerator<ScannedRow> {
   const { minSize, signal, onProgress, previous } = options;
   // The walk gets its own signal so it also stops when the consumer stops early without aborting.
   const walkAbort = new AbortController();
@@ -120,10 +133,11 @@ export async function* scanFolder(root: string, options: ScanOptions): AsyncGene
   try {
     const rows = orderedMap(
       entries,
-      async (entry) => {
+      async (entry): Promise<ScannedRow> => {
         if (entry.kind === 'problem') return problemRow(entry);
         const inspection =
-          reuse(previous?.(entry.relPath), entry) ?? (await inspectFile(entry.absPath, entry.bytes));
+          reuse(previous?.(entry.relPath), entry) ??
+          (await inspectFile(entry.absPath, entry.bytes, { keepPixels: options.keepPixels ?? false }));
         return toRow(entry, inspection, minSize);
       },
       { concurrency: options.concurrency ?? 4, signal },
@@ -133,13 +147,15 @@ export async function* scanFolder(root: string, options: ScanOptions): AsyncGene
       if (row.status === 'used' && row.hash) {
         const first = firstByHash.get(row.hash);
         if (first === undefined) firstByHash.set(row.hash, row.relPath);
-        else
+        else {
+          const { pixels: _pixels, ...rest } = row;
           out = {
-            ...row,
+            ...rest,
             status: 'skipped',
             reason: 'duplicate',
             detail: `Same content as ${first}, which is used.`,
           };
+        }
       }
       done++;
       onProgress?.(done, entries.done ? entries.count : null);

@@ -9,13 +9,16 @@ import type { Emit } from '../../shared/events.js';
 import type { DatasetDetail, DatasetFile, DatasetStatus, DatasetSummary } from '../../shared/types.js';
 import type { Connection } from '../store/database.js';
 import { toDatasetSummary, type DatasetRecord, type DatasetStore } from '../store/datasets.js';
-import { buildCacheFile, cacheFileName, cacheKey } from './cache.js';
-import type { CacheJob } from './cache-protocol.js';
+import type { CacheMeta } from './cache-format.js';
+import { buildCacheFile, cacheFileName, cacheKey, type CacheSettings } from './cache.js';
+import type { CacheJob, CacheSource } from './cache-protocol.js';
 import { isAbortError, Throttle } from './concurrency.js';
-import { DatasetFileStore, type StoredFile } from './file-store.js';
+import { DatasetFileStore, type StoredCache, type StoredFile } from './file-store.js';
 import { defaultBackground, emptyExplanation, ReportBuilder, skippedTotal } from './report.js';
 import type { ScanRow } from './rows.js';
 import { RootUnreadableError, scanFolder } from './scan.js';
+import { ScanCache, type FinishedScanCache } from './scan-cache.js';
+import { loadSharp } from './sharp-loader.js';
 import { Thumbnailer } from './thumbnails.js';
 
 export interface DatasetServiceOptions {
@@ -31,6 +34,11 @@ export interface AddDatasetInput {
   name?: string;
   /** Images with a side shorter than this are skipped (default 16). */
   minSize?: number;
+  /**
+   * Build the training cache at these settings during the scan, decoding each image once for
+   * both (see scan-cache.ts). buildCache at the same settings then returns it at once.
+   */
+  cache?: { resolution: number; crop?: CropMode; flip?: boolean };
 }
 
 export interface FilesQuery {
@@ -69,6 +77,8 @@ interface BuildTask {
 const stageBatch = 500;
 /** The UI needs about ten progress updates a second. */
 const progressIntervalMs = 100;
+/** The trainer loads a cache whole into one Buffer; a little is left for the header. */
+const maxCachePixelBytes = bufferConstants.MAX_LENGTH - 1024 * 1024;
 /** Images rendered at once: the libuv pool's default four threads. */
 const workConcurrency = 4;
 
@@ -77,6 +87,54 @@ const safeId = /^[A-Za-z0-9_-]{1,64}$/;
 function inside(parent: string, child: string): boolean {
   const rel = path.relative(parent, child);
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+}
+
+/**
+ * What a cache build needs of a used file. Only paths inside the dataset's folder: the database
+ * is trusted no further than the API input.
+ */
+function cacheSource(record: DatasetRecord, file: ScanRow): CacheSource | undefined {
+  const absPath = path.resolve(record.path, ...file.relPath.split('/'));
+  if (!inside(record.path, absPath)) return undefined;
+  const { relPath, format, mode, width, height } = file;
+  const svg = format === 'svg' && width && height ? { svg: { width, height } } : {};
+  return { relPath, absPath, format, mode, width, height, ...svg };
+}
+
+/** Checked cache settings, with the defaults filled in. */
+function cacheSettings(input: { resolution: number; crop?: CropMode; flip?: boolean }): CacheSettings {
+  const { resolution } = input;
+  const crop = input.crop ?? 'center';
+  const flip = input.flip ?? false;
+  if (!(cacheResolutions as readonly number[]).includes(resolution)) {
+    throw new ApiError(
+      'invalid_input',
+      `The cache resolution must be one of ${cacheResolutions.join(', ')} px.`,
+      'resolution',
+    );
+  }
+  if (!cropModes.includes(crop)) {
+    throw new ApiError('invalid_input', `The crop must be one of: ${cropModes.join(', ')}.`, 'crop');
+  }
+  return { resolution, crop, flip, background: { ...defaultBackground } };
+}
+
+/** The dataset_caches record of a finished cache file. */
+function storedCache(
+  dataDir: string,
+  cache: { file: string; meta: CacheMeta; count: number; bytes: number },
+): StoredCache {
+  const { key, resolution, crop, flip } = cache.meta;
+  return {
+    key,
+    resolution,
+    crop,
+    flip,
+    count: cache.count,
+    bytes: cache.bytes,
+    createdAt: Date.now(),
+    file: path.relative(dataDir, cache.file).split(path.sep).join('/'),
+  };
 }
 
 function errorText(err: unknown): string {
@@ -140,12 +198,13 @@ export class DatasetService {
         'minSize',
       );
     }
+    const cache = input.cache ? cacheSettings(input.cache) : undefined;
     const folder = await this.resolveFolder(input.path);
     const existing = this.datasets.findByPath(folder);
     if (existing) return toDatasetSummary(existing);
     const name = input.name?.trim() || path.basename(folder) || folder;
     const record = this.datasets.create({ name, path: folder, minSize });
-    this.startScan(record, false);
+    this.startScan(record, false, cache);
     this.emit('dataset.status', { datasetId: record.id });
     return toDatasetSummary(record);
   }
@@ -230,24 +289,13 @@ export class DatasetService {
   async buildCache(input: BuildCacheInput): Promise<BuiltCache> {
     this.assertOpen();
     const record = this.require(input.id);
-    const { resolution } = input;
-    const crop = input.crop ?? 'center';
-    const flip = input.flip ?? false;
-    if (!(cacheResolutions as readonly number[]).includes(resolution)) {
-      throw new ApiError(
-        'invalid_input',
-        `The cache resolution must be one of ${cacheResolutions.join(', ')} px.`,
-        'resolution',
-      );
-    }
-    if (!cropModes.includes(crop)) {
-      throw new ApiError('invalid_input', `The crop must be one of: ${cropModes.join(', ')}.`, 'crop');
-    }
+    const settings = cacheSettings(input);
+    const { resolution, crop, flip } = settings;
     this.assertTrainable(record);
     const used = this.fileStore.usedFiles(record.id);
     // The trainer loads a cache whole into one buffer: refuse one it could never load.
     const pixelBytes = used.length * resolution * resolution * 3;
-    if (pixelBytes > bufferConstants.MAX_LENGTH - 1024 * 1024) {
+    if (pixelBytes > maxCachePixelBytes) {
       const gb = (n: number) => (n / 1024 ** 3).toFixed(1);
       throw new ApiError(
         'invalid_input',
@@ -256,7 +304,6 @@ export class DatasetService {
         'resolution',
       );
     }
-    const settings = { resolution, crop, flip, background: { ...defaultBackground } };
     const key = cacheKey(used, settings);
     const file = path.join(this.datasetDir(record.id), cacheFileName(key));
     const stored = this.fileStore.cache(record.id, key);
@@ -267,14 +314,7 @@ export class DatasetService {
     if (running) return running.promise;
     const controller = new AbortController();
     const job: CacheJob = {
-      // Only paths inside the folder: the database is trusted no further than the API input.
-      sources: used.flatMap((f) => {
-        const absPath = path.resolve(record.path, ...f.relPath.split('/'));
-        if (!inside(record.path, absPath)) return [];
-        const svg =
-          f.format === 'svg' && f.width && f.height ? { svg: { width: f.width, height: f.height } } : {};
-        return [{ relPath: f.relPath, absPath, ...svg }];
-      }),
+      sources: used.flatMap((f) => cacheSource(record, f) ?? []),
       file,
       tempFile: `${file}.tmp-${uniqueSuffix()}`,
       render: { resolution, crop, background: settings.background },
@@ -335,18 +375,8 @@ export class DatasetService {
           `${result.skipped[0]?.message ?? 'unknown'}). The files may have changed or moved since the scan: rescan the folder, then try again.`,
       );
     }
-    const relFile = path.relative(this.dataDir, job.file).split(path.sep).join('/');
     const { resolution, crop, flip } = job.meta;
-    this.fileStore.putCache(id, {
-      key,
-      resolution,
-      crop,
-      flip,
-      count: result.count,
-      bytes: result.bytes,
-      createdAt: Date.now(),
-      file: relFile,
-    });
+    this.fileStore.putCache(id, storedCache(this.dataDir, { file: job.file, meta: job.meta, ...result }));
     // Older caches for the same settings describe a file list that no longer exists.
     for (const old of this.fileStore.caches(id)) {
       if (old.key === key || old.resolution !== resolution || old.crop !== crop || old.flip !== flip)
@@ -417,9 +447,9 @@ export class DatasetService {
 
   // ---- scanning -------------------------------------------------------------------------------
 
-  private startScan(record: DatasetRecord, isRescan: boolean): void {
+  private startScan(record: DatasetRecord, isRescan: boolean, cache?: CacheSettings): void {
     const controller = new AbortController();
-    const promise = this.runScan(record, controller.signal, isRescan)
+    const promise = this.runScan(record, controller.signal, isRescan, cache)
       .catch((err: unknown) => {
         // runScan records its own failures; this is a last guard (e.g. the database closed).
         console.error(`[datasets] scan of ${record.id} failed:`, err);
@@ -430,7 +460,12 @@ export class DatasetService {
     this.scans.set(record.id, { controller, promise });
   }
 
-  private async runScan(record: DatasetRecord, signal: AbortSignal, isRescan: boolean): Promise<void> {
+  private async runScan(
+    record: DatasetRecord,
+    signal: AbortSignal,
+    isRescan: boolean,
+    cacheSettings?: CacheSettings,
+  ): Promise<void> {
     const id = record.id;
     const scanId = `${id}:${uniqueSuffix()}`;
     const started = Date.now();
@@ -448,19 +483,24 @@ export class DatasetService {
       staged += batch.length;
       batch = [];
     };
+    let cache = cacheSettings && (await this.startScanCache(id, cacheSettings));
+    let finished: FinishedScanCache | undefined;
     try {
       progress.push({ done: 0, total: null });
       const rows = scanFolder(record.path, {
         minSize: record.minSize,
         signal,
         concurrency: workConcurrency,
+        keepPixels: cache !== undefined,
         onProgress: (done, total) => progress.push({ done, total }),
         ...(previous ? { previous: (relPath: string) => previous.get(relPath) } : {}),
       });
-      for await (const row of rows) {
+      for await (const { pixels, ...row } of rows) {
         batch.push(row);
         report.add(row);
         if (batch.length >= stageBatch) flush();
+        const source = cache && row.status === 'used' ? cacheSource(record, row) : undefined;
+        if (cache && source) await cache.add(row, pixels ? { ...source, pixels } : source);
       }
       flush();
       progress.flush();
@@ -470,9 +510,15 @@ export class DatasetService {
         throw new RootUnreadableError('ENOENT', 'the folder no longer exists');
       if (signal.aborted) throw new DOMException('Aborted', 'AbortError');
       const built = report.build(Date.now() - started);
-      if (!this.datasets.get(id)) return this.fileStore.discardStage(scanId); // removed meanwhile
+      finished = cache && (await this.finishScanCache(id, cache));
+      cache = undefined;
+      if (!this.datasets.get(id)) {
+        if (finished) await fs.rm(finished.file, { force: true });
+        return this.fileStore.discardStage(scanId); // removed meanwhile
+      }
       this.conn.transaction(() => {
         this.fileStore.replaceWithStage(id, scanId);
+        if (finished) this.fileStore.putCache(id, storedCache(this.dataDir, finished));
         this.datasets.update(id, {
           status: built.usable > 0 ? 'ready' : 'empty',
           imageCount: built.usable,
@@ -483,12 +529,50 @@ export class DatasetService {
         });
       });
     } catch (err) {
+      await cache?.abort();
+      if (finished) await fs.rm(finished.file, { force: true }); // never recorded
       this.fileStore.discardStage(scanId);
       const current = this.datasets.get(id);
       if (!current) return; // removed meanwhile: nothing to record
       this.datasets.update(id, this.endState(current, err));
     }
     this.emit('dataset.status', { datasetId: id });
+  }
+
+  /**
+   * Starts the training cache of a scan (add's cache option). A cache that cannot start (no space
+   * for its file, say) is left for buildCache: the scan goes on without it.
+   */
+  private async startScanCache(id: string, settings: CacheSettings): Promise<ScanCache | undefined> {
+    try {
+      return await ScanCache.start(await loadSharp(), {
+        datasetId: id,
+        dir: this.datasetDir(id),
+        settings,
+        concurrency: workConcurrency,
+        maxPixelBytes: maxCachePixelBytes,
+      });
+    } catch (err) {
+      console.warn(
+        `[datasets] ${id}: the training cache could not be built during the scan:`,
+        errorText(err),
+      );
+      return undefined;
+    }
+  }
+
+  /** Completes a scan's cache; undefined (and a log line) when it could not be made. */
+  private async finishScanCache(id: string, cache: ScanCache): Promise<FinishedScanCache | undefined> {
+    try {
+      return await cache.finish();
+    } catch (err) {
+      console.warn(
+        `[datasets] ${id}: the training cache could not be built during the scan:`,
+        errorText(err),
+      );
+      await cache.abort();
+      return undefined;
+    }
   }
 
   /** What a scan that did not complete leaves the dataset as. */

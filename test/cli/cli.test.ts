@@ -53,6 +53,11 @@ describe('gan-studio CLI', () => {
     ) as unknown[];
     expect(listed).toHaveLength(1);
     expect(JSON.parse((await cli('runs', 'list', '--json', '--data-dir', dataDir)).out)).toEqual([]);
+    // A resolution the cache cannot have is refused before the folder is added.
+    const bad = await cli('datasets', 'add', tempDir(), '--resolution', '48', '--data-dir', dataDir);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('--resolution must be 32, 64, 128, 256');
+    expect(JSON.parse((await cli('datasets', 'list', '--json', '--data-dir', dataDir)).out)).toHaveLength(1);
   });
 
   it('explains a folder that does not exist and exits non-zero', async () => {

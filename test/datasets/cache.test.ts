@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CropMode } from '../../shared/config.js';
 import { readCacheFile } from '../../main/datasets/cache-format.js';
 import { cacheKey } from '../../main/datasets/cache.js';
-import { fixtureExpect, makeMessyFolder, pattern } from './fixtures.js';
+import { ScanCache } from '../../main/datasets/scan-cache.js';
+import { fixtureExpect, makeMessyFolder, pattern, reference } from './fixtures.js';
 import { Harness } from './helpers.js';
 
 let h: Harness;
@@ -17,28 +18,6 @@ afterEach(async () => {
 });
 
 const white = { r: 255, g: 255, b: 255 };
-const fits = { center: 'cover', pad: 'contain', stretch: 'fill' } as const;
-
-/**
- * sharp's own rendering of a file at the documented options, written out here independently of
- * main/datasets: what each image of the cache must equal byte for byte.
- */
-async function reference(
-  file: string,
-  resolution: number,
-  crop: CropMode,
-  svgSize?: number,
-): Promise<Buffer> {
-  const density = svgSize ? (72 * resolution) / svgSize : undefined;
-  return sharp(file, { failOn: 'truncated', autoOrient: true, ...(density ? { density } : {}) })
-    .flatten({ background: white })
-    .resize(resolution, resolution, { fit: fits[crop], position: 'centre', background: white })
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer();
-}
-
 async function addMessy(): Promise<{ id: string; folder: string }> {
   const folder = h.folder('photos');
   await makeMessyFolder(folder);
@@ -187,6 +166,134 @@ describe('training cache', () => {
     await expect(
       h.service.buildCache({ id, resolution: 32, crop: 'zoom' as CropMode }),
     ).rejects.toMatchObject({ code: 'invalid_input' });
+  });
+});
+
+describe('training cache built during the scan (add with cache settings)', () => {
+  /** A folder of same-size PNGs (mosaic material) with a duplicate, a small one and a JPEG. */
+  async function uniformFolder(folder: string): Promise<string[]> {
+    const used: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const rel = `set${i % 3}/img${String(i).padStart(2, '0')}.png`;
+      fs.mkdirSync(path.join(folder, path.dirname(rel)), { recursive: true });
+      const channels = i % 5 === 0 ? 4 : 3;
+      await sharp(pattern(96, 64, i, channels), { raw: { width: 96, height: 64, channels } })
+        .png()
+        .toFile(path.join(folder, rel));
+      used.push(rel);
+    }
+    fs.copyFileSync(path.join(folder, 'set0/img00.png'), path.join(folder, 'set0/zz-copy.png'));
+    await sharp(pattern(8, 8, 1), { raw: { width: 8, height: 8, channels: 3 } })
+      .png()
+      .toFile(path.join(folder, 'tiny.png'));
+    await sharp(pattern(96, 64, 50), { raw: { width: 96, height: 64, channels: 3 } })
+      .jpeg()
+      .toFile(path.join(folder, 'set1/photo.jpg'));
+    used.push('set1/photo.jpg');
+    return used.sort();
+  }
+
+  it('is recorded with the scan and is the file buildCache makes, byte for byte', async () => {
+    const folder = h.folder('uniform');
+    const used = await uniformFolder(folder);
+    const { id } = await h.service.add({ path: folder, cache: { resolution: 32, crop: 'center' } });
+    await h.service.waitForScan(id);
+    const detail = h.service.get(id);
+    expect(detail).toMatchObject({ status: 'ready', imageCount: 41, duplicateCount: 1 });
+    expect(detail.caches).toEqual([expect.objectContaining({ resolution: 32, crop: 'center', count: 41 })]);
+    // buildCache finds it: no build, no caching progress.
+    const built = await h.service.buildCache({ id, resolution: 32, crop: 'center' });
+    expect(built.key).toBe(detail.caches[0]!.key);
+    expect(h.events.some((e) => e.name === 'dataset.progress' && e.payload.phase === 'caching')).toBe(false);
+    const cache = await readCacheFile(built.file);
+    expect(cache.meta).toMatchObject({ key: built.key, datasetId: id, resolution: 32, crop: 'center' });
+    const per = 32 * 32 * 3;
+    for (const [i, relPath] of used.entries()) {
+      const expected = await reference(path.join(folder, relPath), 32, 'center');
+      const actual = Buffer.from(cache.pixels.subarray(i * per, (i + 1) * per));
+      expect({ relPath, equal: actual.equals(expected) }).toEqual({ relPath, equal: true });
+    }
+    expect(fs.readdirSync(path.dirname(built.file)).filter((f) => f.includes('.tmp'))).toEqual([]);
+
+    // The same folder in another data folder, scanned and then cached by the worker: same key,
+    // same pixels.
+    const other = new Harness();
+    try {
+      const added = await other.service.add({ path: folder });
+      await other.service.waitForScan(added.id);
+      const later = await other.service.buildCache({ id: added.id, resolution: 32, crop: 'center' });
+      expect(later.key).toBe(built.key);
+      expect(Buffer.from((await readCacheFile(later.file)).pixels).equals(Buffer.from(cache.pixels))).toBe(
+        true,
+      );
+    } finally {
+      await other.dispose();
+    }
+  });
+
+  it('holds exactly sharp’s render of a messy folder too', async () => {
+    const folder = h.folder('photos');
+    await makeMessyFolder(folder);
+    const { id } = await h.service.add({ path: folder, cache: { resolution: 64, crop: 'pad', flip: true } });
+    await h.service.waitForScan(id);
+    const [stored] = h.service.get(id).caches;
+    expect(stored).toMatchObject({ resolution: 64, crop: 'pad', flip: true, count: 9 });
+    const cache = await readCacheFile(path.join(h.dataDir, 'datasets', id, `cache-${stored!.key}.bin`));
+    expect(cache.flip).toBe(true);
+    const per = 64 * 64 * 3;
+    for (const [i, relPath] of Object.keys(fixtureExpect.used).sort().entries()) {
+      const expected = await reference(
+        path.join(folder, relPath),
+        64,
+        'pad',
+        relPath.endsWith('.svg') ? 24 : undefined,
+      );
+      const actual = Buffer.from(cache.pixels.subarray(i * per, (i + 1) * per));
+      expect({ relPath, equal: actual.equals(expected) }).toEqual({ relPath, equal: true });
+    }
+  });
+
+  it('never fails the scan: a cache that cannot be written is left for buildCache', async () => {
+    const folder = h.folder('uniform');
+    await uniformFolder(folder);
+    // The datasets folder is a file, so no cache file can be created.
+    fs.mkdirSync(h.dataDir, { recursive: true });
+    fs.writeFileSync(path.join(h.dataDir, 'datasets'), 'in the way');
+    const { id } = await h.service.add({ path: folder, cache: { resolution: 32 } });
+    await h.service.waitForScan(id);
+    expect(h.service.get(id)).toMatchObject({ status: 'ready', imageCount: 41, caches: [] });
+    fs.rmSync(path.join(h.dataDir, 'datasets'));
+    expect(await h.service.buildCache({ id, resolution: 32 })).toMatchObject({ count: 41 });
+  });
+
+  it('drops a cache too large to load for training instead of writing it out', async () => {
+    const folder = h.folder('uniform');
+    const used = await uniformFolder(folder);
+    const dir = path.join(h.root, 'caches');
+    const cache = await ScanCache.start(sharp, {
+      datasetId: 'd1',
+      dir,
+      settings: { resolution: 32, crop: 'center', flip: false, background: white },
+      concurrency: 2,
+      maxPixelBytes: 3 * 32 * 32 * 3,
+    });
+    for (const relPath of used.slice(0, 5)) {
+      const file = { relPath, bytes: 1, mtimeMs: 1, hash: relPath };
+      await cache.add(file, { relPath, absPath: path.join(folder, relPath) });
+    }
+    await expect(cache.finish()).rejects.toThrow('more images than a 32 px cache can hold');
+    await cache.abort();
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('refuses bad settings before adding anything', async () => {
+    const folder = h.folder('uniform');
+    fs.mkdirSync(folder);
+    await expect(h.service.add({ path: folder, cache: { resolution: 48 } })).rejects.toMatchObject({
+      code: 'invalid_input',
+      field: 'resolution',
+    });
+    expect(h.service.list()).toEqual([]);
   });
 });
 
