@@ -1,5 +1,7 @@
+import fs from 'node:fs/promises';
 import type { Sharp } from 'sharp';
 import type { CropMode } from '../../shared/config.js';
+import { decodeBmp } from './bmp.js';
 import type { SharpFactory } from './sharp-loader.js';
 
 export interface RenderOptions {
@@ -10,8 +12,27 @@ export interface RenderOptions {
 
 export interface RenderSource {
   absPath: string;
+  /** sharp's format name as the scan found it; 'bmp' is decoded by bmp.ts, not libvips. */
+  format?: string | null;
   /** Set for SVG files: their intrinsic size, to rasterise them sharp at the target size. */
   svg?: { width: number; height: number };
+}
+
+/**
+ * A file opened for sharp: EXIF orientation applied, damage an error ('truncated'), an SVG
+ * rasterised so its shorter side gets `svgSide` pixels. libvips here has no BMP loader, so a
+ * BMP is decoded by bmp.ts and handed over as raw pixels; everything after is the same.
+ */
+export async function openImage(sharp: SharpFactory, source: RenderSource, svgSide: number): Promise<Sharp> {
+  if (source.format === 'bmp') {
+    const { data, width, height, channels } = decodeBmp(await fs.readFile(source.absPath));
+    return sharp(data, { raw: { width, height, channels } });
+  }
+  return sharp(source.absPath, {
+    failOn: 'truncated',
+    autoOrient: true,
+    ...(source.svg ? { density: svgDensity(source.svg, svgSide) } : {}),
+  });
 }
 
 const fits = { center: 'cover', pad: 'contain', stretch: 'fill' } as const;
@@ -36,13 +57,13 @@ export function svgDensity(svg: { width: number; height: number }, resolution: n
  * needs the same change there (the cache build would otherwise find the two differ and fall back
  * to this pipeline alone, losing the speed).
  */
-export function cachePipeline(sharp: SharpFactory, source: RenderSource, options: RenderOptions): Sharp {
+export async function cachePipeline(
+  sharp: SharpFactory,
+  source: RenderSource,
+  options: RenderOptions,
+): Promise<Sharp> {
   const { resolution, crop, background } = options;
-  const input = sharp(source.absPath, {
-    failOn: 'truncated',
-    autoOrient: true,
-    ...(source.svg ? { density: svgDensity(source.svg, resolution) } : {}),
-  });
+  const input = await openImage(sharp, source, resolution);
   return input
     .flatten({ background })
     .resize(resolution, resolution, { fit: fits[crop], position: 'centre', background })
@@ -57,7 +78,8 @@ export async function renderForCache(
   source: RenderSource,
   options: RenderOptions,
 ): Promise<Buffer> {
-  const { data, info } = await cachePipeline(sharp, source, options).toBuffer({ resolveWithObject: true });
+  const pipeline = await cachePipeline(sharp, source, options);
+  const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
   const expected = options.resolution * options.resolution * 3;
   if (info.channels !== 3 || data.length !== expected) {
     throw new Error(

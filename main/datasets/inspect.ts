@@ -4,6 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Metadata } from 'sharp';
 import type { ColorMode, SkipReason } from '../../shared/types.js';
+import { BmpError, decodeBmp } from './bmp.js';
 import { decodeForMosaic, hasOnlyPlainChunks, mosaicCandidate, type RawImage } from './mosaic.js';
 import { loadSharp } from './sharp-loader.js';
 import { hasImageExtension, sniff, sniffBytes, unsupportedFormatByName, type Sniffed } from './sniff.js';
@@ -163,6 +164,7 @@ export async function inspectFile(
   } catch (err) {
     return problem('unreadable', unreadableDetail(err));
   }
+  if (sniffed.decoder === 'bmp') return { ...inspectBmp(whole), hash };
   const input = whole ?? absPath;
   const sharp = await loadSharp();
   let meta: Metadata;
@@ -199,6 +201,27 @@ export async function inspectFile(
     };
   }
   return { hash, format: meta.format, width, height, mode, problem: null, ...(pixels ? { pixels } : {}) };
+}
+
+/**
+ * A BMP, decoded in full by bmp.ts (libvips here has no BMP loader): the decode is the check.
+ * `whole` is undefined for files over maxBufferedBytes, which are not decoded.
+ */
+function inspectBmp(whole: Buffer | undefined): Omit<Inspection, 'hash'> {
+  if (!whole) {
+    return problem(
+      'unsupported-format',
+      `BMP files over ${maxBufferedBytes / 1024 / 1024} MB cannot be read by GAN Studio. Convert it to PNG to use it.`,
+    );
+  }
+  try {
+    const { width, height, channels } = decodeBmp(whole);
+    return { format: 'bmp', width, height, mode: channels === 4 ? 'rgba' : 'rgb', problem: null };
+  } catch (err) {
+    if (err instanceof BmpError)
+      return problem(err.reason === 'corrupt' ? 'corrupt' : 'unsupported-format', err.message);
+    throw err;
+  }
 }
 
 /**

@@ -5,9 +5,12 @@
  */
 
 export type SniffKind =
-  /** A format the bundled libvips decodes. A decode failure then means the file is damaged. */
+  /**
+   * A format the studio decodes (libvips, or bmp.ts where `decoder` says so). A decode failure
+   * then means the file is damaged.
+   */
   | 'image'
-  /** An image format libvips here cannot decode (BMP, PSD, HEIC, JPEG XL...). */
+  /** An image format the studio cannot decode (PSD, HEIC, JPEG XL...). */
   | 'unsupported-image'
   /** Something that is certainly not an image: text, audio, video, archives, documents. */
   | 'other'
@@ -21,6 +24,8 @@ export interface Sniffed {
    * that reads after "the content is" otherwise ("text", "WAV audio", "a PDF document").
    */
   label: string;
+  /** Decoded by GAN Studio itself rather than libvips, which has no loader for it. */
+  decoder?: 'bmp';
 }
 
 /** Bytes worth reading to sniff a file: enough for an SVG behind an XML prolog and comments. */
@@ -117,11 +122,11 @@ const signatures: { test: (h: Uint8Array) => boolean; result: Sniffed }[] = [
     test: (h) => ascii(h, 0, 10) === '#?RADIANCE' || ascii(h, 0, 6) === '#?RGBE',
     result: { kind: 'image', label: 'Radiance HDR' },
   },
-  // Images of formats the bundled libvips has no decoder for.
   {
     test: (h) => ascii(h, 0, 2) === 'BM' && h.length >= 18 && h[14]! >= 12 && h[15] === 0,
-    result: { kind: 'unsupported-image', label: 'BMP' },
+    result: { kind: 'image', label: 'BMP', decoder: 'bmp' },
   },
+  // Images of formats the bundled libvips has no decoder for.
   {
     test: (h) => startsWith(h, [0, 0, 1, 0]) && h.length > 6 && h[4]! > 0,
     result: { kind: 'unsupported-image', label: 'ICO icon' },

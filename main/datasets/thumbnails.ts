@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Semaphore } from './concurrency.js';
-import { svgDensity } from './image-pipeline.js';
+import { openImage } from './image-pipeline.js';
 import { loadSharp } from './sharp-loader.js';
 
 /** Longest side of a grid thumbnail, in pixels (sharp on a 2× display at 80 px cells). */
@@ -49,13 +49,11 @@ export class Thumbnailer {
     }
     const sharp = await loadSharp();
     const svg = source.format === 'svg' && source.width && source.height;
-    const image = sharp(source.absPath, {
-      failOn: 'none',
-      autoOrient: true,
-      ...(svg
-        ? { density: svgDensity({ width: source.width!, height: source.height! }, thumbnailSize) }
-        : {}),
-    });
+    const image = await openImage(
+      sharp,
+      { ...source, ...(svg ? { svg: { width: source.width!, height: source.height! } } : {}) },
+      thumbnailSize,
+    );
     const data = await image
       .resize(thumbnailSize, thumbnailSize, { fit: 'cover', position: 'centre' })
       .webp({ quality: 80 })

@@ -38,7 +38,7 @@ describe('training cache', () => {
       expect(built.file).toBe(path.join(h.dataDir, 'datasets', id, `cache-${built.key}.bin`));
       const cache = await readCacheFile(built.file);
       expect(cache).toMatchObject({
-        count: 9,
+        count: 10,
         height: resolution,
         width: resolution,
         channels: 3,
@@ -72,12 +72,12 @@ describe('training cache', () => {
           resolution,
           crop,
           flip: crop === 'pad',
-          count: 9,
+          count: 10,
           bytes: fs.statSync(built.file).size,
         }),
       ]);
       const caching = h.events.filter((e) => e.name === 'dataset.progress' && e.payload.phase === 'caching');
-      expect(caching.at(-1)!.payload).toMatchObject({ done: 9, total: 9 });
+      expect(caching.at(-1)!.payload).toMatchObject({ done: 10, total: 10 });
     });
   }
 
@@ -237,7 +237,7 @@ describe('training cache built during the scan (add with cache settings)', () =>
     const { id } = await h.service.add({ path: folder, cache: { resolution: 64, crop: 'pad', flip: true } });
     await h.service.waitForScan(id);
     const [stored] = h.service.get(id).caches;
-    expect(stored).toMatchObject({ resolution: 64, crop: 'pad', flip: true, count: 9 });
+    expect(stored).toMatchObject({ resolution: 64, crop: 'pad', flip: true, count: 10 });
     const cache = await readCacheFile(path.join(h.dataDir, 'datasets', id, `cache-${stored!.key}.bin`));
     expect(cache.flip).toBe(true);
     const per = 64 * 64 * 3;

@@ -52,6 +52,7 @@ export const fixtureExpect = {
     'deep16.png': '16-bit',
     'cmyk.jpg': 'cmyk',
     'vector.svg': 'rgba',
+    'scan.bmp': 'rgb',
   } satisfies Record<string, ColorMode>,
   skipped: {
     'truncated.jpg': 'corrupt',
@@ -61,16 +62,17 @@ export const fixtureExpect = {
     'sound.wav': 'not-an-image',
     'copy-of-photo1.jpg': 'duplicate',
     'tiny.png': 'too-small',
+    'cut.bmp': 'corrupt',
     'old.bmp': 'unsupported-format',
     'broken-link.png': 'unreadable',
   } satisfies Record<string, SkipReason>,
-  formats: { jpeg: 2, png: 5, webp: 1, svg: 1 },
+  formats: { jpeg: 2, png: 5, webp: 1, svg: 1, bmp: 1 },
 } as const;
 
 /**
  * Writes a real, messy image folder with sharp: valid JPEG/PNG/WebP in nested folders, RGBA,
  * grey, grey+alpha, 16-bit and CMYK images, a truncated JPEG, an empty .png, a text file named
- * .jpg, a README, a WAV header, a BMP, an exact duplicate, an image below the minimum size, an
+ * .jpg, a README, a WAV header, a good, a cut-short and an RLE-compressed BMP, an exact duplicate, an image below the minimum size, an
  * SVG, a broken link, a link looping back to its parent, and hidden and system files.
  */
 export async function makeMessyFolder(root: string): Promise<void> {
@@ -105,12 +107,12 @@ export async function makeMessyFolder(root: string): Promise<void> {
   wav.writeUInt32LE(56, 4);
   wav.write('WAVEfmt ', 8, 'latin1');
   write(root, 'sound.wav', wav);
-  const bmp = Buffer.alloc(70);
-  bmp.write('BM', 0, 'latin1');
-  bmp.writeUInt32LE(70, 2);
-  bmp.writeUInt32LE(54, 10);
-  bmp.writeUInt32LE(40, 14);
-  write(root, 'old.bmp', bmp);
+  write(root, 'scan.bmp', bmp24(40, 30, pattern(40, 30, 12)));
+  const cut = bmp24(40, 30, pattern(40, 30, 13));
+  write(root, 'cut.bmp', cut.subarray(0, cut.length - 100));
+  const rle = bmp24(40, 30, pattern(40, 30, 14));
+  rle.writeUInt32LE(1, 30); // BI_RLE8
+  write(root, 'old.bmp', rle);
   fs.copyFileSync(path.join(root, 'a/photo1.jpg'), path.join(root, 'copy-of-photo1.jpg'));
   write(root, 'tiny.png', await raw(8, 8, 9).png().toBuffer());
   write(
@@ -125,6 +127,49 @@ export async function makeMessyFolder(root: string): Promise<void> {
   write(root, '.cache/inside-hidden.png', await raw(32, 32, 11).png().toBuffer());
   write(root, 'Thumbs.db', Buffer.alloc(100, 1));
   write(root, '__MACOSX/._photo1.jpg', Buffer.alloc(100, 2));
+}
+
+/** A 24-bit bottom-up BMP (BITMAPINFOHEADER, BI_RGB) of raw RGB pixels. */
+export function bmp24(width: number, height: number, rgb: Buffer): Buffer {
+  const stride = Math.ceil((width * 3) / 4) * 4;
+  const out = Buffer.alloc(54 + stride * height);
+  out.write('BM', 0, 'latin1');
+  out.writeUInt32LE(out.length, 2);
+  out.writeUInt32LE(54, 10);
+  out.writeUInt32LE(40, 14);
+  out.writeInt32LE(width, 18);
+  out.writeInt32LE(height, 22);
+  out.writeUInt16LE(1, 26);
+  out.writeUInt16LE(24, 28);
+  out.writeUInt32LE(stride * height, 34);
+  for (let y = 0; y < height; y++) {
+    const row = 54 + (height - 1 - y) * stride;
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      out[row + x * 3] = rgb[i + 2]!;
+      out[row + x * 3 + 1] = rgb[i + 1]!;
+      out[row + x * 3 + 2] = rgb[i]!;
+    }
+  }
+  return out;
+}
+
+/** The RGB pixels of a BMP that bmp24 wrote (the reference reads it without main/datasets). */
+function readBmp24(file: Buffer): { data: Buffer; width: number; height: number } {
+  const width = file.readInt32LE(18);
+  const height = file.readInt32LE(22);
+  const stride = Math.ceil((width * 3) / 4) * 4;
+  const data = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const row = file.readUInt32LE(10) + (height - 1 - y) * stride;
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      data[i] = file[row + x * 3 + 2]!;
+      data[i + 1] = file[row + x * 3 + 1]!;
+      data[i + 2] = file[row + x * 3]!;
+    }
+  }
+  return { data, width, height };
 }
 
 /** `count` distinct small PNGs, for scans that must take a moment (cancel, removal, bench). */
@@ -154,7 +199,12 @@ export async function reference(
   svgSize?: number,
 ): Promise<Buffer> {
   const density = svgSize ? (72 * resolution) / svgSize : undefined;
-  return sharp(file, { failOn: 'truncated', autoOrient: true, ...(density ? { density } : {}) })
+  // libvips has no BMP loader: the fixture's BMPs are read here and given to sharp as pixels.
+  const bmp = file.endsWith('.bmp') ? readBmp24(fs.readFileSync(file)) : undefined;
+  const input = bmp
+    ? sharp(bmp.data, { raw: { width: bmp.width, height: bmp.height, channels: 3 } })
+    : sharp(file, { failOn: 'truncated', autoOrient: true, ...(density ? { density } : {}) });
+  return input
     .flatten({ background: cacheWhite })
     .resize(resolution, resolution, { fit: fits[crop], position: 'centre', background: cacheWhite })
     .removeAlpha()

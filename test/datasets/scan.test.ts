@@ -38,6 +38,7 @@ describe('scanFolder on a messy folder', () => {
       'broken-link.png',
       'cmyk.jpg',
       'copy-of-photo1.jpg',
+      'cut.bmp',
       'deep16.png',
       'empty.png',
       'grey-alpha.png',
@@ -45,6 +46,7 @@ describe('scanFolder on a messy folder', () => {
       'notes.jpg',
       'old.bmp',
       'rgba.png',
+      'scan.bmp',
       'sound.wav',
       'tiny.png',
       'truncated.jpg',
@@ -97,17 +99,17 @@ describe('scanFolder on a messy folder', () => {
 
   it('reports exact counts', () => {
     const report = buildReport(rows, fixtureMinSize, 5);
-    expect(report.scannedFiles).toBe(18);
-    expect(report.usable).toBe(9);
+    expect(report.scannedFiles).toBe(20);
+    expect(report.usable).toBe(10);
     const skipped = Object.fromEntries(skipReasons.map((r) => [r, 0]));
     for (const reason of Object.values(fixtureExpect.skipped)) skipped[reason]!++;
     expect(report.skipped).toEqual(skipped);
-    expect(report.modes).toEqual({ rgb: 3, rgba: 2, grey: 1, 'grey-alpha': 1, cmyk: 1, '16-bit': 1 });
+    expect(report.modes).toEqual({ rgb: 4, rgba: 2, grey: 1, 'grey-alpha': 1, cmyk: 1, '16-bit': 1 });
     expect(report.formats).toEqual(fixtureExpect.formats);
     expect(report.duplicates).toEqual({ kept: 1, dropped: 1 });
-    expect(report.sizes.reduce((s, b) => s + b.count, 0)).toBe(9);
-    expect(report.sizes.find((b) => b.label === '≤64')!.count).toBe(9);
-    expect(report.aspectRatios.reduce((s, b) => s + b.count, 0)).toBe(9);
+    expect(report.sizes.reduce((s, b) => s + b.count, 0)).toBe(10);
+    expect(report.sizes.find((b) => b.label === '≤64')!.count).toBe(10);
+    expect(report.aspectRatios.reduce((s, b) => s + b.count, 0)).toBe(10);
     expect(report.modeHandling.rgba).toMatch(/white/);
     expect(report.minSize).toBe(fixtureMinSize);
   });

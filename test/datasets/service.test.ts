@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/errors.js';
 import type { DatasetStatus } from '../../shared/types.js';
-import { fixtureExpect, makeManyImages, makeMessyFolder } from './fixtures.js';
+import { fixtureExpect, makeManyImages, makeMessyFolder, pattern } from './fixtures.js';
 import { Harness } from './helpers.js';
 
 let h: Harness;
@@ -37,19 +37,23 @@ describe('DatasetService.add', () => {
     await h.service.waitForScan(summary.id);
 
     const detail = h.service.get(summary.id);
-    expect(detail).toMatchObject({ status: 'ready', imageCount: 9, skippedCount: 9, duplicateCount: 1 });
+    expect(detail).toMatchObject({ status: 'ready', imageCount: 10, skippedCount: 10, duplicateCount: 1 });
     expect(detail.error).toBeUndefined();
-    expect(detail.report).toMatchObject({ scannedFiles: 18, usable: 9, duplicates: { kept: 1, dropped: 1 } });
+    expect(detail.report).toMatchObject({
+      scannedFiles: 20,
+      usable: 10,
+      duplicates: { kept: 1, dropped: 1 },
+    });
 
     const used = h.service.files({ id: summary.id, status: 'used', offset: 0, limit: 100 });
-    expect(used.total).toBe(9);
+    expect(used.total).toBe(10);
     expect(used.files.map((f) => f.relPath).sort()).toEqual(Object.keys(fixtureExpect.used).sort());
     const skipped = h.service.files({ id: summary.id, status: 'skipped' });
     expect(Object.fromEntries(skipped.files.map((f) => [f.relPath, f.reason]))).toEqual(
       fixtureExpect.skipped,
     );
     expect(h.service.files({ id: summary.id, offset: 5, limit: 3 })).toMatchObject({
-      total: 18,
+      total: 20,
       files: { length: 3 },
     });
 
@@ -58,8 +62,8 @@ describe('DatasetService.add', () => {
     expect(progress.at(-1)!.payload).toMatchObject({
       datasetId: summary.id,
       phase: 'scanning',
-      done: 18,
-      total: 18,
+      done: 20,
+      total: 20,
     });
     expect(h.events.at(-1)).toEqual({ name: 'dataset.status', payload: { datasetId: summary.id } });
     expect(h.service.list().map((d) => d.id)).toEqual([summary.id]);
@@ -264,6 +268,21 @@ describe('thumbnails, originals and removal', () => {
     expect(await h.service.thumbnail(id, photo.id)).toBe(thumb);
     expect(fs.statSync(thumb).mtimeMs).toBe(mtime);
     expect(await sharp(await h.service.thumbnail(id, svg.id)).metadata()).toMatchObject({ width: 160 });
+    // A BMP (no libvips loader) gets its thumbnail through bmp.ts.
+    const bmp = files.find((f) => f.relPath === 'scan.bmp')!;
+    const bmpThumb = sharp(await h.service.thumbnail(id, bmp.id));
+    expect(await bmpThumb.metadata()).toMatchObject({ width: 160, height: 160 });
+    // Its pixels are the BMP's: as sharp makes a thumbnail of the same pixels given raw.
+    const expected = await sharp(pattern(40, 30, 12), { raw: { width: 40, height: 30, channels: 3 } })
+      .resize(160, 160, { fit: 'cover' })
+      .webp({ quality: 80 })
+      .toBuffer();
+    const [actualPixels, expectedPixels] = await Promise.all(
+      [bmpThumb, sharp(expected)].map((image) => image.raw().toBuffer()),
+    );
+    const meanDiff =
+      actualPixels!.reduce((sum, v, i) => sum + Math.abs(v - expectedPixels![i]!), 0) / actualPixels!.length;
+    expect(meanDiff).toBeLessThan(1);
 
     const text = files.find((f) => f.relPath === 'notes.jpg')!;
     await expect(h.service.thumbnail(id, text.id)).rejects.toMatchObject({
