@@ -6,7 +6,7 @@ import type { CropMode } from '../../shared/config.js';
 import { readCacheFile } from '../../main/datasets/cache-format.js';
 import { cacheKey } from '../../main/datasets/cache.js';
 import { ScanCache } from '../../main/datasets/scan-cache.js';
-import { fixtureExpect, makeMessyFolder, pattern, reference } from './fixtures.js';
+import { fixtureExpect, makeManyImages, makeMessyFolder, pattern, reference } from './fixtures.js';
 import { Harness } from './helpers.js';
 
 let h: Harness;
@@ -251,6 +251,41 @@ describe('training cache built during the scan (add with cache settings)', () =>
       const actual = Buffer.from(cache.pixels.subarray(i * per, (i + 1) * per));
       expect({ relPath, equal: actual.equals(expected) }).toEqual({ relPath, equal: true });
     }
+  });
+
+  it('leaves nothing behind when the scan is cancelled or the dataset removed', async () => {
+    const folder = h.folder('many');
+    await makeManyImages(folder, 200);
+    let stop: (() => void) | undefined;
+    h.onEvent = (e) => {
+      if (stop && e.name === 'dataset.progress' && e.payload.done > 0) {
+        stop();
+        stop = undefined;
+      }
+    };
+    const caches = (id: string) => {
+      const dir = path.join(h.dataDir, 'datasets', id);
+      return fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith('cache-')) : [];
+    };
+
+    stop = () => h.service.cancelScan(cancelled.id);
+    const cancelled = await h.service.add({ path: folder, cache: { resolution: 32 } });
+    await h.service.waitForScan(cancelled.id);
+    expect(h.service.get(cancelled.id)).toMatchObject({ status: 'cancelled', caches: [] });
+    expect(caches(cancelled.id)).toEqual([]);
+    // The rescan that completes it builds the cache the worker way, when asked.
+    await h.service.rescan(cancelled.id);
+    await h.service.waitForScan(cancelled.id);
+    expect(await h.service.buildCache({ id: cancelled.id, resolution: 32 })).toMatchObject({ count: 200 });
+    h.service.remove(cancelled.id);
+
+    const other = h.folder('many-again');
+    fs.cpSync(folder, other, { recursive: true });
+    stop = () => h.service.remove(removed.id);
+    const removed = await h.service.add({ path: other, cache: { resolution: 32 } });
+    await h.service.waitForScan(removed.id);
+    await h.service.close(); // waits for the removal's clean-up
+    expect(fs.existsSync(path.join(h.dataDir, 'datasets', removed.id))).toBe(false);
   });
 
   it('never fails the scan: a cache that cannot be written is left for buildCache', async () => {
