@@ -49,3 +49,12 @@ export function unwrap<T>(envelope: Envelope<T>): T {
   if (envelope.ok) return envelope.result;
   throw ApiError.fromData(envelope.error);
 }
+
+/**
+ * The first line of an error's message, for a sentence that quotes it: libvips, Node and the
+ * backends add detail lines that mean nothing to a user.
+ */
+export function firstLineOf(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return (message.split('\n')[0] ?? message).trim();
+}

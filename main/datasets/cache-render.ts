@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { firstLineOf } from '../../shared/errors.js';
 import type { CacheWriter } from './cache-format.js';
 import type { CacheSource } from './cache-protocol.js';
 import { orderedMap, Semaphore } from './concurrency.js';
@@ -191,11 +192,6 @@ export interface FilledCache {
   skipped: { relPath: string; message: string }[];
 }
 
-export function firstLine(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return (message.split('\n')[0] ?? message).trim();
-}
-
 /** Appends every rendered image to a cache file in order; reports progress after each. */
 export async function fillCache(
   writer: CacheWriter,
@@ -208,7 +204,7 @@ export async function fillCache(
     if ('pixels' in result) {
       await writer.append(result.pixels);
       filled.written.push(result.relPath);
-    } else filled.skipped.push({ relPath: result.relPath, message: firstLine(result.error) });
+    } else filled.skipped.push({ relPath: result.relPath, message: firstLineOf(result.error) });
     onProgress?.(++done);
   }
   return filled;

@@ -4,9 +4,10 @@
  * does the pixel work on its own threads either way.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { firstLineOf } from '../../shared/errors.js';
 import { CacheWriter } from './cache-format.js';
 import type { CacheJob, FromCacheWorker } from './cache-protocol.js';
-import { fillCache, firstLine, renderSources } from './cache-render.js';
+import { fillCache, renderSources } from './cache-render.js';
 import { loadSharp } from './sharp-loader.js';
 
 function post(message: FromCacheWorker): void {
@@ -46,5 +47,5 @@ async function build(job: CacheJob): Promise<void> {
 }
 
 build(workerData as CacheJob).catch((err: unknown) => {
-  post({ type: 'error', message: firstLine(err) });
+  post({ type: 'error', message: firstLineOf(err) });
 });

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Metadata } from 'sharp';
+import { firstLineOf } from '../../shared/errors.js';
 import type { ColorMode, SkipReason } from '../../shared/types.js';
 import { BmpError, decodeBmp } from './bmp.js';
 import { decodeForMosaic, hasOnlyPlainChunks, mosaicCandidate, type RawImage } from './mosaic.js';
@@ -42,18 +43,13 @@ function problem(reason: ContentReason, detail: string): Inspection {
   return { hash: null, format: null, width: null, height: null, mode: null, problem: { reason, detail } };
 }
 
-function firstLine(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return (message.split('\n')[0] ?? message).trim();
-}
-
 export function unreadableDetail(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT') return 'The file disappeared during the scan. Rescan once the folder is complete.';
   if (code === 'EACCES' || code === 'EPERM')
     return 'Permission denied. Give GAN Studio read access to this file (or its folder) and rescan.';
   if (code === 'EISDIR') return 'This is a folder, not a file.';
-  return `The file could not be read (${firstLine(err)}). Check the disk, then rescan.`;
+  return `The file could not be read (${firstLineOf(err)}). Check the disk, then rescan.`;
 }
 
 /** The colour mode of a decodable image, as the dataset report groups them. */
@@ -86,7 +82,7 @@ async function hashStream(absPath: string): Promise<string> {
 
 /** Why sharp could not open a file, judged by what its first bytes said it was. */
 function undecodable(sniffed: Sniffed, fileName: string, err: unknown): Inspection {
-  const message = firstLine(err);
+  const message = firstLineOf(err);
   if (/pixel limit/i.test(message)) {
     return problem(
       'unsupported-format',

@@ -4,7 +4,7 @@ import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { cacheResolutions, cropModes, type CropMode } from '../../shared/config.js';
-import { ApiError } from '../../shared/errors.js';
+import { ApiError, firstLineOf } from '../../shared/errors.js';
 import type { Emit } from '../../shared/events.js';
 import type { DatasetDetail, DatasetFile, DatasetStatus, DatasetSummary } from '../../shared/types.js';
 import type { Connection } from '../store/database.js';
@@ -135,11 +135,6 @@ function storedCache(
     createdAt: Date.now(),
     file: path.relative(dataDir, cache.file).split(path.sep).join('/'),
   };
-}
-
-function errorText(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return (message.split('\n')[0] ?? message).trim();
 }
 
 function uniqueSuffix(): string {
@@ -359,7 +354,7 @@ export class DatasetService {
       }
       throw new ApiError(
         'internal',
-        `Building the training cache failed: ${errorText(err)}. Check that the disk has free space, then try again.`,
+        `Building the training cache failed: ${firstLineOf(err)}. Check that the disk has free space, then try again.`,
       );
     }
     progress.flush();
@@ -421,7 +416,7 @@ export class DatasetService {
       if (err instanceof ApiError) throw err;
       throw new ApiError(
         'unavailable',
-        `The thumbnail of ${file.relPath} could not be made (${errorText(err)}). The file may have changed or moved: rescan the folder.`,
+        `The thumbnail of ${file.relPath} could not be made (${firstLineOf(err)}). The file may have changed or moved: rescan the folder.`,
       );
     }
   }
@@ -555,7 +550,7 @@ export class DatasetService {
     } catch (err) {
       console.warn(
         `[datasets] ${id}: the training cache could not be built during the scan:`,
-        errorText(err),
+        firstLineOf(err),
       );
       return undefined;
     }
@@ -568,7 +563,7 @@ export class DatasetService {
     } catch (err) {
       console.warn(
         `[datasets] ${id}: the training cache could not be built during the scan:`,
-        errorText(err),
+        firstLineOf(err),
       );
       await cache.abort();
       return undefined;
@@ -600,7 +595,7 @@ export class DatasetService {
     }
     return {
       status: 'failed',
-      error: `The scan stopped on an unexpected error (${errorText(err)}). Rescan to try again.`,
+      error: `The scan stopped on an unexpected error (${firstLineOf(err)}). Rescan to try again.`,
     };
   }
 
@@ -675,7 +670,7 @@ export class DatasetService {
       }
       throw new ApiError(
         'invalid_input',
-        `The folder ${folder} cannot be opened (${errorText(err)}). Choose another folder.`,
+        `The folder ${folder} cannot be opened (${firstLineOf(err)}). Choose another folder.`,
         'path',
       );
     }
@@ -694,7 +689,7 @@ export class DatasetService {
     } catch (err) {
       throw new ApiError(
         'invalid_input',
-        `The folder ${folder} cannot be read (${errorText(err)}). Allow GAN Studio to read it, or choose another folder.`,
+        `The folder ${folder} cannot be read (${firstLineOf(err)}). Allow GAN Studio to read it, or choose another folder.`,
         'path',
       );
     }

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { backendNames, type BackendName } from '../../shared/config.js';
+import { firstLineOf } from '../../shared/errors.js';
 import type { BackendStatus } from '../../shared/types.js';
 import { registerWasmTrainingKernels } from './kernels/index.js';
 import { loadThreadedWasm, maxWasmThreads, resolveThreads } from './wasm-threads.js';
@@ -51,16 +52,11 @@ interface DawnModule {
   globals: Record<string, unknown>;
 }
 
-function messageOf(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n')[0] ?? text;
-}
-
 function isMissingModule(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') return true;
   // Loaders other than Node's (vitest, bundlers) word it differently but keep the phrase.
-  return /Cannot find (module|package)|Failed to load url/i.test(messageOf(error));
+  return /Cannot find (module|package)|Failed to load url/i.test(firstLineOf(error));
 }
 
 /** Imports a package by a name TypeScript does not resolve: optional dependencies may be absent. */
@@ -90,7 +86,7 @@ async function activate(name: BackendName): Promise<string | null> {
       return null;
     }
   } catch (error) {
-    return `It failed to start: ${messageOf(error)}`;
+    return `It failed to start: ${firstLineOf(error)}`;
   }
   return 'It failed to start (tfjs logged the reason).';
 }
@@ -102,7 +98,7 @@ async function tryTensorflow(): Promise<string | null> {
       await importOptional(pkg);
     } catch (error) {
       reasons.push(
-        isMissingModule(error) ? `${pkg} is not installed` : `${pkg} did not load (${messageOf(error)})`,
+        isMissingModule(error) ? `${pkg} is not installed` : `${pkg} did not load (${firstLineOf(error)})`,
       );
       continue;
     }
@@ -123,7 +119,7 @@ async function loadDawn(): Promise<DawnModule | string> {
   } catch (error) {
     return isMissingModule(error)
       ? 'The optional webgpu package (Dawn) is not installed.'
-      : `The webgpu package (Dawn) did not load: ${messageOf(error)}.`;
+      : `The webgpu package (Dawn) did not load: ${firstLineOf(error)}.`;
   }
 }
 
@@ -140,7 +136,7 @@ async function tryWebgpu(): Promise<string | null> {
       return 'No GPU adapter was found (Dawn found no Vulkan, Metal or Direct3D 12 device).';
     }
   } catch (error) {
-    return `Dawn could not look for a GPU: ${messageOf(error)}.`;
+    return `Dawn could not look for a GPU: ${firstLineOf(error)}.`;
   }
   const scope = globalThis as { navigator?: { gpu?: unknown } };
   if (scope.navigator === undefined) {
@@ -151,7 +147,7 @@ async function tryWebgpu(): Promise<string | null> {
   try {
     await import('@tensorflow/tfjs-backend-webgpu');
   } catch (error) {
-    return `tfjs-backend-webgpu did not load: ${messageOf(error)}.`;
+    return `tfjs-backend-webgpu did not load: ${firstLineOf(error)}.`;
   }
   const failure = await activate('webgpu');
   return failure === null ? null : `WebGPU: ${failure}`;
@@ -171,7 +167,7 @@ async function tryWasm(requestedThreads: number): Promise<Started | string> {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths(dir);
   } catch (error) {
-    return `tfjs-backend-wasm did not load: ${messageOf(error)}.`;
+    return `tfjs-backend-wasm did not load: ${firstLineOf(error)}.`;
   }
   let threads = requestedThreads;
   let note: string | undefined;
@@ -187,7 +183,7 @@ async function tryWasm(requestedThreads: number): Promise<Started | string> {
       return note === undefined ? { threads } : { threads, note };
     } catch (error) {
       // loadThreadedWasm put the stock registration back: train on one thread, and say why.
-      note = `Threads unavailable: ${messageOf(error).replace(/\.$/, '')}; training on 1 thread.`;
+      note = `Threads unavailable: ${firstLineOf(error).replace(/\.$/, '')}; training on 1 thread.`;
     }
   }
   const failure = await activate('wasm');
@@ -269,7 +265,7 @@ function probeAdapter(dawnEntry: string, timeoutMs: number): Promise<string | nu
     });
     worker.once('error', (error) => {
       clearTimeout(timer);
-      resolve(`Dawn could not look for a GPU: ${messageOf(error)}.`);
+      resolve(`Dawn could not look for a GPU: ${firstLineOf(error)}.`);
     });
   });
 }

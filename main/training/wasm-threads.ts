@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { threadId, type Worker } from 'node:worker_threads';
+import { firstLineOf } from '../../shared/errors.js';
 
 /**
  * Multi-threaded wasm training in Node: registers tfjs-backend-wasm's threaded-SIMD build as the
@@ -86,11 +87,6 @@ interface PackageFiles {
   factory: string;
   workerSource: string;
   binary: string;
-}
-
-function messageOf(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n')[0] ?? text;
 }
 
 function packageFiles(): PackageFiles {
@@ -221,11 +217,11 @@ function startModule(files: PackageFiles, scripts: Scripts, threads: number): Pr
         imports['env'] = { ...env, emscripten_num_logical_cores: () => 2 * threads };
         WebAssembly.instantiate(binary, imports).then(
           ({ instance, module }) => receive(instance, module),
-          (error: unknown) => fail(new Error(`WebAssembly.instantiate failed: ${messageOf(error)}`)),
+          (error: unknown) => fail(new Error(`WebAssembly.instantiate failed: ${firstLineOf(error)}`)),
         );
         return {};
       },
-      onAbort: (reason) => fail(new Error(`the threaded build aborted: ${messageOf(reason)}`)),
+      onAbort: (reason) => fail(new Error(`the threaded build aborted: ${firstLineOf(reason)}`)),
     };
     const timer = setTimeout(
       () =>
@@ -316,7 +312,7 @@ export async function loadThreadedWasm(threads: number): Promise<ThreadedWasm> {
     scripts = writeScripts(sources, cacheDir);
   } catch (error) {
     throw new Error(
-      `the threaded build's scripts could not be written to ${cacheDir} (${messageOf(error)}).`,
+      `the threaded build's scripts could not be written to ${cacheDir} (${firstLineOf(error)}).`,
     );
   }
   const module = withTfjsBridge(await startModule(files, scripts, threads));
@@ -345,7 +341,7 @@ export async function loadThreadedWasm(threads: number): Promise<ThreadedWasm> {
       throw new Error(
         constructorError === undefined
           ? 'tfjs could not start the threaded build.'
-          : `tfjs could not start the threaded build: ${messageOf(constructorError)}`,
+          : `tfjs could not start the threaded build: ${firstLineOf(constructorError)}`,
       );
     }
     await tf.ready();
