@@ -1,84 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BmpError, decodeBmp, type BmpImage } from '../../main/datasets/bmp.js';
-
-/**
- * A minimal BMP writer, independent of the decoder: each pixel is given as the value the file
- * stores (a palette index, or the packed integer of a 16/24/32-bit pixel), and the writer only
- * lays out headers, palette, row order and row padding.
- */
-interface EncodeOptions {
-  width: number;
-  height: number;
-  bitsPerPixel: number;
-  /** The stored value of the pixel at (x, y), y counted from the top. */
-  value: (x: number, y: number) => number;
-  headerBytes?: 12 | 40 | 52 | 56 | 108 | 124;
-  topDown?: boolean;
-  compression?: number;
-  /** Red, green, blue(, alpha) masks: inside V4/V5 headers, or after a 40-byte header. */
-  masks?: number[];
-  /** [r, g, b] entries. */
-  palette?: [number, number, number][];
-  colorsUsed?: number;
-  planes?: number;
-}
-
-function encodeBmp(o: EncodeOptions): Buffer {
-  const headerBytes = o.headerBytes ?? 40;
-  const core = headerBytes === 12;
-  const entryBytes = core ? 3 : 4;
-  const palette = o.palette ?? [];
-  const masksAfter = headerBytes === 40 && o.masks ? o.masks.length * 4 : 0;
-  const pixelOffset = 14 + headerBytes + masksAfter + palette.length * entryBytes;
-  const stride = Math.max(0, Math.ceil((o.width * o.bitsPerPixel) / 32) * 4);
-  const file = Buffer.alloc(pixelOffset + stride * o.height);
-
-  file.write('BM', 0, 'latin1');
-  file.writeUInt32LE(file.length, 2);
-  file.writeUInt32LE(pixelOffset, 10);
-  file.writeUInt32LE(headerBytes, 14);
-  if (core) {
-    file.writeUInt16LE(o.width, 18);
-    file.writeUInt16LE(o.height, 20);
-    file.writeUInt16LE(o.planes ?? 1, 22);
-    file.writeUInt16LE(o.bitsPerPixel, 24);
-  } else {
-    file.writeInt32LE(o.width, 18);
-    file.writeInt32LE(o.topDown ? -o.height : o.height, 22);
-    file.writeUInt16LE(o.planes ?? 1, 26);
-    file.writeUInt16LE(o.bitsPerPixel, 28);
-    file.writeUInt32LE(o.compression ?? 0, 30);
-    file.writeUInt32LE(stride * o.height, 34);
-    file.writeInt32LE(2835, 38);
-    file.writeInt32LE(2835, 42);
-    file.writeUInt32LE(o.colorsUsed ?? palette.length, 46);
-    // Byte 54 is right after a 40-byte header, and also where V4/V5 headers keep their masks.
-    (o.masks ?? []).forEach((m, i) => file.writeUInt32LE(m >>> 0, 54 + i * 4));
-    if (headerBytes >= 108) file.writeUInt32LE(0x73524742, 70); // LCS_sRGB
-  }
-  palette.forEach(([r, g, b], i) => {
-    const at = 14 + headerBytes + masksAfter + i * entryBytes;
-    file[at] = b;
-    file[at + 1] = g;
-    file[at + 2] = r;
-  });
-
-  for (let y = 0; y < o.height; y++) {
-    const row = pixelOffset + (o.topDown ? y : o.height - 1 - y) * stride;
-    for (let x = 0; x < o.width; x++) {
-      const v = o.value(x, y);
-      if (o.bitsPerPixel < 8) {
-        const bitPos = x * o.bitsPerPixel;
-        const shift = 8 - o.bitsPerPixel - (bitPos % 8);
-        file[row + Math.floor(bitPos / 8)]! |= v << shift;
-      } else {
-        const bytes = o.bitsPerPixel / 8;
-        for (let k = 0; k < bytes; k++) file[row + x * bytes + k] = (v >>> (8 * k)) & 0xff;
-      }
-    }
-  }
-  return file;
-}
+import { encodeBmp, type BmpEncodeOptions } from './fixtures.js';
 
 /** Deterministic pseudo-random bytes, so failures reproduce. */
 function noise(seed: number): (x: number, y: number, c: number) => number {
@@ -371,7 +293,7 @@ describe('decodeBmp: palettes', () => {
 });
 
 describe('decodeBmp: damaged and unsupported files', () => {
-  const solid = (options: Partial<EncodeOptions> = {}): Buffer =>
+  const solid = (options: Partial<BmpEncodeOptions> = {}): Buffer =>
     encodeBmp({ width: 5, height: 4, bitsPerPixel: 24, value: () => 0x336699, ...options });
 
   it('rejects pixel data cut short, even by only the last row', () => {

@@ -110,9 +110,7 @@ export async function makeMessyFolder(root: string): Promise<void> {
   write(root, 'scan.bmp', bmp24(40, 30, pattern(40, 30, 12)));
   const cut = bmp24(40, 30, pattern(40, 30, 13));
   write(root, 'cut.bmp', cut.subarray(0, cut.length - 100));
-  const rle = bmp24(40, 30, pattern(40, 30, 14));
-  rle.writeUInt32LE(1, 30); // BI_RLE8
-  write(root, 'old.bmp', rle);
+  write(root, 'old.bmp', bmp24(40, 30, pattern(40, 30, 14), 1)); // compression 1: BI_RLE8
   fs.copyFileSync(path.join(root, 'a/photo1.jpg'), path.join(root, 'copy-of-photo1.jpg'));
   write(root, 'tiny.png', await raw(8, 8, 9).png().toBuffer());
   write(
@@ -129,29 +127,98 @@ export async function makeMessyFolder(root: string): Promise<void> {
   write(root, '__MACOSX/._photo1.jpg', Buffer.alloc(100, 2));
 }
 
-/** A 24-bit bottom-up BMP (BITMAPINFOHEADER, BI_RGB) of raw RGB pixels. */
-export function bmp24(width: number, height: number, rgb: Buffer): Buffer {
-  const stride = Math.ceil((width * 3) / 4) * 4;
-  const out = Buffer.alloc(54 + stride * height);
-  out.write('BM', 0, 'latin1');
-  out.writeUInt32LE(out.length, 2);
-  out.writeUInt32LE(54, 10);
-  out.writeUInt32LE(40, 14);
-  out.writeInt32LE(width, 18);
-  out.writeInt32LE(height, 22);
-  out.writeUInt16LE(1, 26);
-  out.writeUInt16LE(24, 28);
-  out.writeUInt32LE(stride * height, 34);
-  for (let y = 0; y < height; y++) {
-    const row = 54 + (height - 1 - y) * stride;
-    for (let x = 0; x < width; x++) {
-      const i = (y * width + x) * 3;
-      out[row + x * 3] = rgb[i + 2]!;
-      out[row + x * 3 + 1] = rgb[i + 1]!;
-      out[row + x * 3 + 2] = rgb[i]!;
+/**
+ * A minimal BMP writer, independent of the decoder: each pixel is given as the value the file
+ * stores (a palette index, or the packed integer of a 16/24/32-bit pixel), and the writer only
+ * lays out headers, palette, row order and row padding.
+ */
+export interface BmpEncodeOptions {
+  width: number;
+  height: number;
+  bitsPerPixel: number;
+  /** The stored value of the pixel at (x, y), y counted from the top. */
+  value: (x: number, y: number) => number;
+  headerBytes?: 12 | 40 | 52 | 56 | 108 | 124;
+  topDown?: boolean;
+  compression?: number;
+  /** Red, green, blue(, alpha) masks: inside V4/V5 headers, or after a 40-byte header. */
+  masks?: number[];
+  /** [r, g, b] entries. */
+  palette?: [number, number, number][];
+  colorsUsed?: number;
+  planes?: number;
+}
+
+export function encodeBmp(o: BmpEncodeOptions): Buffer {
+  const headerBytes = o.headerBytes ?? 40;
+  const core = headerBytes === 12;
+  const entryBytes = core ? 3 : 4;
+  const palette = o.palette ?? [];
+  const masksAfter = headerBytes === 40 && o.masks ? o.masks.length * 4 : 0;
+  const pixelOffset = 14 + headerBytes + masksAfter + palette.length * entryBytes;
+  const stride = Math.max(0, Math.ceil((o.width * o.bitsPerPixel) / 32) * 4);
+  const file = Buffer.alloc(pixelOffset + stride * o.height);
+
+  file.write('BM', 0, 'latin1');
+  file.writeUInt32LE(file.length, 2);
+  file.writeUInt32LE(pixelOffset, 10);
+  file.writeUInt32LE(headerBytes, 14);
+  if (core) {
+    file.writeUInt16LE(o.width, 18);
+    file.writeUInt16LE(o.height, 20);
+    file.writeUInt16LE(o.planes ?? 1, 22);
+    file.writeUInt16LE(o.bitsPerPixel, 24);
+  } else {
+    file.writeInt32LE(o.width, 18);
+    file.writeInt32LE(o.topDown ? -o.height : o.height, 22);
+    file.writeUInt16LE(o.planes ?? 1, 26);
+    file.writeUInt16LE(o.bitsPerPixel, 28);
+    file.writeUInt32LE(o.compression ?? 0, 30);
+    file.writeUInt32LE(stride * o.height, 34);
+    file.writeInt32LE(2835, 38);
+    file.writeInt32LE(2835, 42);
+    file.writeUInt32LE(o.colorsUsed ?? palette.length, 46);
+    // Byte 54 is right after a 40-byte header, and also where V4/V5 headers keep their masks.
+    (o.masks ?? []).forEach((m, i) => file.writeUInt32LE(m >>> 0, 54 + i * 4));
+    if (headerBytes >= 108) file.writeUInt32LE(0x73524742, 70); // LCS_sRGB
+  }
+  palette.forEach(([r, g, b], i) => {
+    const at = 14 + headerBytes + masksAfter + i * entryBytes;
+    file[at] = b;
+    file[at + 1] = g;
+    file[at + 2] = r;
+  });
+
+  for (let y = 0; y < o.height; y++) {
+    const row = pixelOffset + (o.topDown ? y : o.height - 1 - y) * stride;
+    for (let x = 0; x < o.width; x++) {
+      const v = o.value(x, y);
+      if (o.bitsPerPixel < 8) {
+        const bitPos = x * o.bitsPerPixel;
+        const shift = 8 - o.bitsPerPixel - (bitPos % 8);
+        file[row + Math.floor(bitPos / 8)]! |= v << shift;
+      } else {
+        const bytes = o.bitsPerPixel / 8;
+        for (let k = 0; k < bytes; k++) file[row + x * bytes + k] = (v >>> (8 * k)) & 0xff;
+      }
     }
   }
-  return out;
+  return file;
+}
+
+/** A 24-bit bottom-up BMP (BITMAPINFOHEADER) of raw RGB pixels. */
+export function bmp24(width: number, height: number, rgb: Buffer, compression = 0): Buffer {
+  return encodeBmp({
+    width,
+    height,
+    bitsPerPixel: 24,
+    compression,
+    // Stored little-endian: blue, green, red.
+    value: (x, y) => {
+      const i = (y * width + x) * 3;
+      return rgb[i + 2]! | (rgb[i + 1]! << 8) | (rgb[i]! << 16);
+    },
+  });
 }
 
 /** The RGB pixels of a BMP that bmp24 wrote (the reference reads it without main/datasets). */
