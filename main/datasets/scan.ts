@@ -78,7 +78,7 @@ function problemRow(entry: WalkEntry & { kind: 'problem' }): ScanRow {
 }
 
 function toRow(file: WalkFile, inspection: Inspection, minSize: number): ScannedRow {
-  const row: ScannedRow = {
+  const row: ScanRow = {
     relPath: file.relPath,
     bytes: file.bytes,
     mtimeMs: file.mtimeMs,
@@ -90,7 +90,6 @@ function toRow(file: WalkFile, inspection: Inspection, minSize: number): Scanned
     status: 'used',
     reason: null,
     detail: null,
-    ...(inspection.pixels ? { pixels: inspection.pixels } : {}),
   };
   if (inspection.problem) {
     return {
@@ -103,15 +102,15 @@ function toRow(file: WalkFile, inspection: Inspection, minSize: number): Scanned
   // A vector image has no pixel size of its own: it is rendered at the training resolution.
   const small = row.format !== 'svg' && Math.min(row.width ?? 0, row.height ?? 0) < minSize;
   if (small) {
-    const { pixels: _pixels, ...rest } = row;
     return {
-      ...rest,
+      ...row,
       status: 'skipped',
       reason: 'too-small',
       detail: `${row.width}×${row.height} px is smaller than the dataset's minimum of ${minSize} px a side.`,
     };
   }
-  return row;
+  // Only a used row carries pixels on to a cache.
+  return inspection.pixels ? { ...row, pixels: inspection.pixels } : row;
 }
 
 /**
