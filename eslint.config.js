@@ -71,7 +71,37 @@ const layering = [
     },
   },
   {
-    files: ['main/training/engine/**/*.ts'],
+    files: ['main/**/*.ts'],
+    ignores: [
+      'main/app/**',
+      'main/preload/**',
+      'main/training/worker/**',
+      'main/training/engine/**',
+      'main/training/kernels/**',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              message: 'Only main/app and main/preload may import electron; the engine runs in plain Node.',
+            },
+          ],
+          patterns: [
+            {
+              group: ['@tensorflow/*'],
+              message:
+                'TensorFlow.js loads only in training worker threads (main/training/worker, engine, kernels): the main process stays quick to start.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['main/training/engine/**/*.ts', 'main/training/kernels/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -81,7 +111,7 @@ const layering = [
             {
               group: nodeBuiltins,
               message:
-                'The training engine must also run in a browser worker: no Node imports; I/O belongs to the worker host.',
+                'The training engine and kernels also run in a browser: no Node imports; I/O belongs to the worker host (main/training/worker).',
             },
           ],
         },

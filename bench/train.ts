@@ -22,7 +22,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { backendNames, trainConfigSchema, type BackendName } from '../shared/config.js';
-import { probeBackends, selectBackend } from '../main/training/backends.js';
+import { probeBackends } from '../main/training/host/probe.js';
+import { selectBackend } from '../main/training/worker/backends.js';
 import { GanTrainer } from '../main/training/engine/trainer.js';
 
 const run = promisify(execFile);

@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { trainConfigSchema } from '../../shared/config.js';
-import { selectBackend } from '../../main/training/backends.js';
+import { selectBackend } from '../../main/training/worker/backends.js';
 import { registerWasmTrainingKernels } from '../../main/training/kernels/index.js';
 import { GanTrainer } from '../../main/training/engine/trainer.js';
 // @ts-expect-error plain JS helper of this experiment, untyped

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { runFolder } from '../training/manager.js';
+import { runFolder } from '../training/host/manager.js';
 import type { Studio } from './studio.js';
 
 export interface MediaFile {

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { backendNames } from '../../shared/config.js';
-import { probeBackends, selectBackend } from '../../main/training/backends.js';
+import { probeBackends } from '../../main/training/host/probe.js';
+import { selectBackend } from '../../main/training/worker/backends.js';
 
 describe('backends', () => {
   it('probes every backend cheaply, with a reason for each unavailable one', async () => {

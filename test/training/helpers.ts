@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { encodeCache } from '../../main/datasets/cache-format.js';
-import { selectBackend } from '../../main/training/backends.js';
+import { selectBackend } from '../../main/training/worker/backends.js';
 
 /**
  * tfjs-core's Node bundle ships no gradient functions (the @tensorflow/tfjs union package

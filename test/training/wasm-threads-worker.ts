@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { trainConfigSchema } from '../../shared/config.js';
-import { selectBackend, type BackendSelection } from '../../main/training/backends.js';
+import { selectBackend, type BackendSelection } from '../../main/training/worker/backends.js';
 import { GanTrainer } from '../../main/training/engine/trainer.js';
 import { randomValues } from './helpers.js';
 

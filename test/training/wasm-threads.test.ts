@@ -9,7 +9,7 @@ import {
   maxWasmThreads,
   resolveThreads,
   threadedWasmCacheDir,
-} from '../../main/training/wasm-threads.js';
+} from '../../main/training/worker/wasm-threads.js';
 import { startWorker } from '../../main/worker-start.js';
 import { maxRelativeError, writeTestCache } from './helpers.js';
 import type { ThreadsProbe } from './wasm-threads-worker.js';
@@ -154,7 +154,7 @@ describe('a training worker asked for 2 threads', () => {
       backend: 'wasm',
       datasetSize: count,
     };
-    const worker = startWorker(new URL('../../main/training/worker', import.meta.url));
+    const worker = startWorker(new URL('../../main/training/worker/worker', import.meta.url));
     const messages = await new Promise<FromWorker[]>((resolve, reject) => {
       const seen: FromWorker[] = [];
       worker.on('message', (m: FromWorker) => {

@@ -7,7 +7,7 @@ import { trainConfigSchema, type TrainConfigInput } from '../../shared/config.js
 import { readCheckpointMeta } from '../../main/training/engine/checkpoint.js';
 import type { StepMetrics } from '../../main/training/engine/trainer.js';
 import type { FromWorker, StartMessage, ToWorker } from '../../main/training/protocol.js';
-import { TrainingSession, type SessionDeps } from '../../main/training/session.js';
+import { TrainingSession, type SessionDeps } from '../../main/training/worker/session.js';
 import { writeTestCache } from './helpers.js';
 
 let dir: string;
@@ -39,7 +39,7 @@ function runWorker(
   start: StartMessage,
   react?: (m: FromWorker, send: (m: ToWorker) => void) => void,
 ): Promise<FromWorker[]> {
-  const worker = startWorker(new URL('../../main/training/worker', import.meta.url));
+  const worker = startWorker(new URL('../../main/training/worker/worker', import.meta.url));
   const messages: FromWorker[] = [];
   return new Promise((resolve, reject) => {
     worker.on('message', (m: FromWorker) => {

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { threadId, type Worker } from 'node:worker_threads';
-import { firstLineOf } from '../../shared/errors.js';
+import { firstLineOf } from '../../../shared/errors.js';
 
 /**
  * Multi-threaded wasm training in Node: registers tfjs-backend-wasm's threaded-SIMD build as the

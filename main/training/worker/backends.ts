@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { backendNames, type BackendName } from '../../shared/config.js';
-import { firstLineOf } from '../../shared/errors.js';
-import type { BackendStatus } from '../../shared/types.js';
-import { registerWasmTrainingKernels } from './kernels/index.js';
+import { backendNames, type BackendName } from '../../../shared/config.js';
+import { firstLineOf } from '../../../shared/errors.js';
+import type { BackendStatus } from '../../../shared/types.js';
+import { registerWasmTrainingKernels } from '../kernels/index.js';
+import { nativePackages, wasmBinariesDir } from '../packages.js';
 import { loadThreadedWasm, maxWasmThreads, resolveThreads } from './wasm-threads.js';
 
 /**
@@ -15,9 +14,6 @@ import { loadThreadedWasm, maxWasmThreads, resolveThreads } from './wasm-threads
  * (XNNPACK; one thread, or the threaded build of wasm-threads.ts when more are asked for) with
  * the training kernels it lacks, then the plain JS cpu backend.
  */
-
-const require = createRequire(import.meta.url);
-const nativePackages = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 
 export interface BackendOptions {
   /**
@@ -62,21 +58,6 @@ function isMissingModule(error: unknown): boolean {
 /** Imports a package by a name TypeScript does not resolve: optional dependencies may be absent. */
 async function importOptional(name: string): Promise<unknown> {
   return import(name) as Promise<unknown>;
-}
-
-function resolvable(name: string): boolean {
-  try {
-    require.resolve(name);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Folder holding tfjs-backend-wasm's .wasm binaries (setWasmPaths wants a trailing slash). */
-export function wasmBinariesDir(): string {
-  const pkg = require.resolve('@tensorflow/tfjs-backend-wasm/package.json');
-  return path.join(path.dirname(pkg), 'dist') + path.sep;
 }
 
 async function activate(name: BackendName): Promise<string | null> {
@@ -231,89 +212,4 @@ export async function selectBackend(
     notes.push({ name, available: false, reason: outcome });
   }
   throw new Error(`No TensorFlow.js backend could start: ${notes.map((n) => n.reason).join(' ')}`);
-}
-
-/**
- * Looks for a WebGPU adapter in a short-lived thread, so the main thread never loads Dawn.
- * Plain JS evaluated in the worker: it needs no TypeScript loader.
- */
-function probeAdapter(dawnEntry: string, timeoutMs: number): Promise<string | null> {
-  const source = `
-    const { parentPort, workerData } = require('node:worker_threads');
-    import(workerData.entry)
-      .then(async (dawn) => {
-        const adapter = await dawn.create([]).requestAdapter();
-        parentPort.postMessage(adapter ? null : 'No GPU adapter was found (Dawn found no Vulkan, Metal or Direct3D 12 device).');
-      })
-      .catch((e) => parentPort.postMessage('Dawn could not look for a GPU: ' + String(e && e.message || e).split('\\n')[0] + '.'));
-  `;
-  return new Promise((resolve) => {
-    const worker = new Worker(source, {
-      eval: true,
-      workerData: { entry: dawnEntry },
-      stdout: true,
-      stderr: true,
-    });
-    const timer = setTimeout(() => {
-      void worker.terminate();
-      resolve('Looking for a GPU adapter timed out.');
-    }, timeoutMs);
-    worker.once('message', (reason: string | null) => {
-      clearTimeout(timer);
-      void worker.terminate();
-      resolve(reason);
-    });
-    worker.once('error', (error) => {
-      clearTimeout(timer);
-      resolve(`Dawn could not look for a GPU: ${firstLineOf(error)}.`);
-    });
-  });
-}
-
-let probed: Promise<BackendStatus[]> | undefined;
-
-/**
- * What each backend would do on this machine, for app.info. Cheap: resolves packages and asks
- * Dawn for an adapter in a throwaway thread; initialises nothing here. Cached per process.
- */
-export function probeBackends(): Promise<BackendStatus[]> {
-  probed ??= probeUncached();
-  return probed;
-}
-
-async function probeUncached(): Promise<BackendStatus[]> {
-  const native = nativePackages.find((pkg) => resolvable(pkg));
-  const tensorflow: BackendStatus =
-    native !== undefined
-      ? { name: 'tensorflow', available: true }
-      : {
-          name: 'tensorflow',
-          available: false,
-          reason: 'Native TensorFlow (@tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node) is not installed.',
-        };
-
-  let webgpu: BackendStatus;
-  if (!resolvable('webgpu')) {
-    webgpu = {
-      name: 'webgpu',
-      available: false,
-      reason: 'The optional webgpu package (Dawn) is not installed.',
-    };
-  } else {
-    const { pathToFileURL } = await import('node:url');
-    const reason = await probeAdapter(pathToFileURL(require.resolve('webgpu')).href, 10_000);
-    webgpu =
-      reason === null ? { name: 'webgpu', available: true } : { name: 'webgpu', available: false, reason };
-  }
-
-  let wasm: BackendStatus;
-  try {
-    const dir = wasmBinariesDir();
-    wasm = existsSync(path.join(dir, 'tfjs-backend-wasm.wasm'))
-      ? { name: 'wasm', available: true }
-      : { name: 'wasm', available: false, reason: `The WebAssembly binaries are missing from ${dir}.` };
-  } catch {
-    wasm = { name: 'wasm', available: false, reason: 'tfjs-backend-wasm is not installed.' };
-  }
-  return [tensorflow, webgpu, wasm, { name: 'cpu', available: true }];
 }

@@ -1,16 +1,16 @@
 import fs from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import path from 'node:path';
-import type { BackendName, TrainConfig } from '../../shared/config.js';
-import { readCacheFile } from '../datasets/cache-format.js';
+import type { BackendName, TrainConfig } from '../../../shared/config.js';
+import { readCacheFile } from '../../datasets/cache-format.js';
 import { selectBackend, type BackendOptions, type BackendSelection } from './backends.js';
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './engine/checkpoint.js';
-import type { TrainingImages } from './engine/data.js';
-import type { RgbImage } from './engine/grid.js';
-import { GanTrainer, metricsFinite, type StepMetrics } from './engine/trainer.js';
-import type { EndReason, FromWorker, StartMessage, ToWorker } from './protocol.js';
-import { writeFileAtomic } from '../atomic-files.js';
-import { checkpointFile, encodePng, sampleFile } from './run-files.js';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../engine/checkpoint.js';
+import type { TrainingImages } from '../engine/data.js';
+import type { RgbImage } from '../engine/grid.js';
+import { GanTrainer, metricsFinite, type StepMetrics } from '../engine/trainer.js';
+import type { EndReason, FromWorker, StartMessage, ToWorker } from '../protocol.js';
+import { writeFileAtomic } from '../../atomic-files.js';
+import { checkpointFile, encodePng, sampleFile } from '../run-files.js';
 
 /**
  * The training loop around the engine, on the worker side of protocol.ts: picks the backend,

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import type { FromWorker, ToWorker } from './protocol.js';
+import type { FromWorker, ToWorker } from '../protocol.js';
 import { TrainingSession } from './session.js';
 
 /**

@@ -1,23 +1,23 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { ApiError } from '../../shared/errors.js';
+import { ApiError } from '../../../shared/errors.js';
 import {
   presetConfig,
   trainConfigSchema,
   type BackendName,
   type TrainConfig,
   type TrainConfigInput,
-} from '../../shared/config.js';
-import type { RunDetail, RunSummary } from '../../shared/types.js';
-import type { Emit } from '../../shared/events.js';
-import type { RunRecord, RunStore, MetricRow } from '../store/runs.js';
-import { toSummary } from '../store/runs.js';
-import type { FromWorker, StartMessage, ToWorker } from './protocol.js';
-import { startWorker } from '../worker-start.js';
-import { writeFileAtomic } from '../atomic-files.js';
-import { ownerAlive, thisProcess } from './owner.js';
-import { checkpointStep } from './run-files.js';
+} from '../../../shared/config.js';
+import type { RunDetail, RunSummary } from '../../../shared/types.js';
+import type { Emit } from '../../../shared/events.js';
+import type { RunRecord, RunStore, MetricRow } from '../../store/runs.js';
+import { toSummary } from '../../store/runs.js';
+import type { FromWorker, StartMessage, ToWorker } from '../protocol.js';
+import { startWorker } from '../../worker-start.js';
+import { writeFileAtomic } from '../../atomic-files.js';
+import { ownerAlive, thisProcess } from '../../owner.js';
+import { checkpointStep } from '../run-files.js';
 
 /** What the manager needs from the dataset side: a ready training cache for a run's settings. */
 export interface CacheProvider {
@@ -194,7 +194,7 @@ export class TrainingManager {
         datasetSize: cache.count,
         ...(latest ? { resumeFrom: path.join(dir, latest.file) } : {}),
       };
-      const worker = startWorker(new URL('./worker', import.meta.url), { name: `train-${runId}` });
+      const worker = startWorker(new URL('../worker/worker', import.meta.url), { name: `train-${runId}` });
       const activeRun: ActiveRun = {
         runId,
         worker,
