@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Grads, Params } from './layers.js';
-import type { ParamValues } from './network.js';
+import { readValues, type ParamValues } from './network.js';
 
 export interface AdamOptions {
   lr: number;
@@ -71,20 +71,14 @@ export class Adam {
     });
   }
 
-  state(): AdamState {
-    const moments: ParamValues = {};
-    for (const [kind, map] of [
-      ['m', this.m],
-      ['v', this.v],
-    ] as const) {
-      for (const [name, value] of map) {
-        moments[`${kind}/${name}`] = {
-          data: (value.dataSync() as Float32Array).slice(),
-          shape: [...value.shape],
-        };
-      }
-    }
-    return { t: this.t, moments };
+  /** The state after every update queued so far (all reads are queued before this yields). */
+  async state(): Promise<AdamState> {
+    const t = this.t;
+    const moments = await readValues([
+      ...[...this.m].map(([name, value]) => [`m/${name}`, value] as const),
+      ...[...this.v].map(([name, value]) => [`v/${name}`, value] as const),
+    ]);
+    return { t, moments };
   }
 
   restore(state: AdamState): void {
