@@ -31,14 +31,21 @@ function randomValues(size: number, seed: number): Float32Array {
 }
 
 function random(shape: number[], seed: number): { shape: number[]; data: Float32Array } {
-  return { shape, data: randomValues(shape.reduce((a, b) => a * b, 1), seed) };
+  return {
+    shape,
+    data: randomValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+  };
 }
 
 function maxRelError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
   let scale = 0;
   let worst = 0;
   for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i] ?? 0));
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs((actual[i] ?? 0) - (expected[i] ?? 0)));
+  for (let i = 0; i < expected.length; i++)
+    worst = Math.max(worst, Math.abs((actual[i] ?? 0) - (expected[i] ?? 0)));
   if (actual.length !== expected.length) return Infinity;
   return scale === 0 ? worst : worst / scale;
 }
@@ -86,7 +93,8 @@ function reduceReference(mode: (typeof modes)[number], t: tf.NamedTensorMap, gro
 
 export async function kernelChecks(use: Use): Promise<KernelCheck[]> {
   const checks: KernelCheck[] = [];
-  const add = (kernel: string, shape: string, maxRelError: number) => checks.push({ kernel, shape, maxRelError });
+  const add = (kernel: string, shape: string, maxRelError: number) =>
+    checks.push({ kernel, shape, maxRelError });
 
   // Conv2DBackpropFilter: ours (registered on webgpu) against the cpu backend's.
   const convCases: {
@@ -116,7 +124,13 @@ export async function kernelChecks(use: Use): Promise<KernelCheck[]> {
     })();
     const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape };
     const grad = (t: tf.NamedTensorMap) =>
-      tf.engine().runKernel('Conv2DBackpropFilter', { x: t['x'] as tf.Tensor, dy: t['dy'] as tf.Tensor }, attrs) as tf.Tensor;
+      tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropFilter',
+          { x: t['x'] as tf.Tensor, dy: t['dy'] as tf.Tensor },
+          attrs,
+        ) as tf.Tensor;
     add(
       'Conv2DBackpropFilter',
       `x[${c.x.join(',')}] k${c.k.join('x')} s${String(c.s)} ${c.pad} → ${c.co}`,
@@ -136,7 +150,8 @@ export async function kernelChecks(use: Use): Promise<KernelCheck[]> {
     const shape = [groups * rows, channels];
     for (const mode of modes) {
       const inputs: Inputs = { a: random(shape, groups + rows + channels) };
-      if (mode === 'centredSquare' || mode === 'centredProduct') inputs['mean'] = random([groups, channels], 5);
+      if (mode === 'centredSquare' || mode === 'centredProduct')
+        inputs['mean'] = random([groups, channels], 5);
       if (mode === 'centredProduct') inputs['b'] = random(shape, 6);
       add(
         `${names.groupReduce} ${mode}`,
@@ -170,7 +185,10 @@ export async function kernelChecks(use: Use): Promise<KernelCheck[]> {
         (t) => tf.engine().runKernel(names.batchNormApply, t, { groups }) as tf.Tensor,
         (t) =>
           tf.add(
-            tf.mul(tf.sub(as3(t['x'] as tf.Tensor), broadcast(t['mean'] as tf.Tensor)), broadcast(t['scale'] as tf.Tensor)),
+            tf.mul(
+              tf.sub(as3(t['x'] as tf.Tensor), broadcast(t['mean'] as tf.Tensor)),
+              broadcast(t['scale'] as tf.Tensor),
+            ),
             t['beta'] as tf.Tensor,
           ),
       ),

@@ -7,6 +7,8 @@ export interface EngineLab {
   /** The WebGPU adapter, in words ('none' without one). */
   adapter(): Promise<string>;
   train(backend: 'webgpu' | 'cpu', config: TrainConfigInput, steps: number): Promise<LabTrainResult>;
+  /** One training step of a fresh trainer, nothing else. */
+  step(backend: 'webgpu' | 'cpu', config: TrainConfigInput): Promise<StepMetrics>;
   /** Kernel calls and times of one training step on webgpu. */
   profile(config: TrainConfigInput): Promise<LabProfile>;
   /** Every WebGPU training kernel against the cpu backend on a table of shapes. */

@@ -70,6 +70,18 @@ async function train(backend: LabBackend, input: TrainConfigInput, steps: number
   }
 }
 
+async function step(backend: LabBackend, input: TrainConfigInput): Promise<StepMetrics> {
+  await use(backend);
+  const config = trainConfigSchema.parse(input);
+  const images = noiseImages(Math.max(8, config.batchSize), config.resolution);
+  const trainer = GanTrainer.create(config, images, images.count);
+  try {
+    return await trainer.step();
+  } finally {
+    trainer.dispose();
+  }
+}
+
 async function profile(input: TrainConfigInput): Promise<LabProfile> {
   await use('webgpu');
   const config = trainConfigSchema.parse(input);
@@ -107,6 +119,6 @@ async function adapter(): Promise<string> {
   return [info.vendor, info.architecture, info.description].filter(Boolean).join(' ');
 }
 
-const lab: EngineLab = { adapter, train, profile, kernels };
+const lab: EngineLab = { adapter, train, step, profile, kernels };
 (globalThis as { engineLab?: EngineLab }).engineLab = lab;
 document.body.dataset['ready'] = 'true';

@@ -81,9 +81,15 @@ export class Adam {
         if (this.fused) {
           const moments = this.moments.get(name) as tf.Variable;
           moments.assign(
-            tf.engine().runKernel(webgpuKernelNames.adamMoments, { moments, grad: g }, { beta1, beta2 }) as tf.Tensor,
+            tf
+              .engine()
+              .runKernel(webgpuKernelNames.adamMoments, { moments, grad: g }, { beta1, beta2 }) as tf.Tensor,
           );
-          p.assign(tf.engine().runKernel(webgpuKernelNames.adamApply, { param: p, moments }, { stepSize, eps }) as tf.Tensor);
+          p.assign(
+            tf
+              .engine()
+              .runKernel(webgpuKernelNames.adamApply, { param: p, moments }, { stepSize, eps }) as tf.Tensor,
+          );
           continue;
         }
         const m = this.m.get(name) as tf.Variable;

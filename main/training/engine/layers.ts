@@ -346,11 +346,13 @@ export class BatchNorm implements Layer {
     const variance = groupReduce('centredSquare', { a: x, mean }, groups); // biased, as in training
     const invStd = tf.rsqrt(tf.add(variance, this.eps)); // [G, C]
     const scale = tf.mul(invStd, param(p, `${this.name}/gamma`)); // [G, C]
-    const y = tf.engine().runKernel(
-      webgpuKernelNames.batchNormApply,
-      { x, mean, scale, beta: param(p, `${this.name}/beta`) },
-      { groups },
-    ) as tf.Tensor;
+    const y = tf
+      .engine()
+      .runKernel(
+        webgpuKernelNames.batchNormApply,
+        { x, mean, scale, beta: param(p, `${this.name}/beta`) },
+        { groups },
+      ) as tf.Tensor;
     return { y, saved: [x, mean, invStd] };
   }
 
@@ -412,11 +414,13 @@ export class BatchNorm implements Layer {
       grads[`${this.name}/beta`] = tf.mul(overGroups(meanDy), m);
     }
     if (!opts.inputGrad) return null;
-    return tf.engine().runKernel(
-      webgpuKernelNames.batchNormGrad,
-      { dy, x, mean, invStd, gamma: param(p, `${this.name}/gamma`), meanDy, meanDyXc },
-      { groups },
-    ) as tf.Tensor;
+    return tf
+      .engine()
+      .runKernel(
+        webgpuKernelNames.batchNormGrad,
+        { dy, x, mean, invStd, gamma: param(p, `${this.name}/gamma`), meanDy, meanDyXc },
+        { groups },
+      ) as tf.Tensor;
   }
 }
 

@@ -31,11 +31,11 @@ function tileOf(channels: number): 1 | 4 {
 
 function code(tileIn: 1 | 4, tileOut: 1 | 4): string {
   const acc = tileOut === 4 ? 'vec4<f32>' : 'f32';
-  const dyValue =
-    tileOut === 4 ? 'vec4<f32>(dy[d], dy[d + 1], dy[d + 2], dy[d + 3])' : 'dy[d]';
-  const accumulate = Array.from({ length: tileIn }, (_, i) => `acc[${i}] = acc[${i}] + x[xi + ${i}] * dv;`).join(
-    '\n',
-  );
+  const dyValue = tileOut === 4 ? 'vec4<f32>(dy[d], dy[d + 1], dy[d + 2], dy[d + 3])' : 'dy[d]';
+  const accumulate = Array.from(
+    { length: tileIn },
+    (_, i) => `acc[${i}] = acc[${i}] + x[xi + ${i}] * dv;`,
+  ).join('\n');
   const store = Array.from({ length: tileIn }, (_, i) =>
     tileOut === 4
       ? `for (var j = 0; j < 4; j = j + 1) { result[o + ${i} * CO + j] = acc[${i}][j]; }`
