@@ -40,8 +40,13 @@ export const trainConfigSchema = z.object({
   /** EMA decay of the generator copy used for samples; 0 turns EMA off. */
   emaDecay: z.number().min(0).lt(1).default(0.999),
   seed: int(0, 2 ** 31 - 1).default(1),
+  /** Chart points every this many steps, and at least every couple of seconds whatever it is. */
   metricsEvery: int(1, 100_000).default(10),
-  sampleEvery: int(1, 1_000_000).default(200),
+  /**
+   * A sample grid every this many steps; 0 = by time only. Grids are also taken by time: about
+   * 10 s after the first step, then every 15–30 s early on and sparser later (worker/schedule.ts).
+   */
+  sampleEvery: int(0, 1_000_000).default(0),
   /** Number of images in the fixed sample grid. */
   sampleCount: int(1, 64).default(16),
   checkpointMinutes: z

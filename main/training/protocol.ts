@@ -36,7 +36,7 @@ export type FromWorker =
       /** CPU threads wasm trains on (config.threads resolved); absent for the other backends. */
       threads?: number;
     }
-  /** Metrics of one step (sent every config.metricsEvery steps). */
+  /** Metrics of one step (every config.metricsEvery steps, and at least every 2 s). */
   | { type: 'metrics'; step: number; wallTime: number; values: Record<string, number> }
   | { type: 'progress'; step: number; imagesPerSecond: number }
   /** A sample grid PNG was written; file is relative to runDir. */

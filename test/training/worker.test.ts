@@ -111,6 +111,30 @@ describe('training worker thread', () => {
   });
 });
 
+describe('feedback within seconds', () => {
+  it('takes the first sample grid within 15 s of the first step, with no step count set', async () => {
+    const runDir = path.join(dir, 'run-early-sample');
+    let firstStepAt = 0;
+    let firstSample: { step: number; at: number } | null = null;
+    const messages = await runWorker(
+      startMessage(runDir, { steps: 1_000_000, metricsEvery: 100_000, sampleEvery: 0 }),
+      (m, send) => {
+        if (m.type === 'metrics' && firstStepAt === 0) firstStepAt = Date.now();
+        if (m.type === 'sample' && m.step > 0 && firstSample === null) {
+          firstSample = { step: m.step, at: Date.now() };
+          send({ type: 'stop' });
+        }
+      },
+    );
+    // Metrics come by time too: the first point arrives although no step count was reached.
+    expect(firstStepAt).toBeGreaterThan(0);
+    expect(firstSample).not.toBeNull();
+    const { at } = firstSample as unknown as { step: number; at: number };
+    expect(at - firstStepAt).toBeLessThan(15_000);
+    expect(messages.at(-1)).toMatchObject({ type: 'ended', reason: 'stopped' });
+  }, 60_000);
+});
+
 describe('training session', () => {
   it('ends as diverged on a NaN loss, says what to do, and writes no checkpoint', async () => {
     const runDir = path.join(dir, 'run-c');

@@ -13,6 +13,7 @@ import { GanTrainer, metricsFinite, type StepMetrics } from '../engine/trainer.j
 import type { EndReason, FromWorker, StartMessage, ToWorker } from '../protocol.js';
 import { writeFileAtomic } from '../../atomic-files.js';
 import { checkpointFile, encodePng, sampleFile } from '../run-files.js';
+import { metricsIntervalMs, SampleSchedule } from './schedule.js';
 
 /**
  * The training loop around the engine, on the worker side of protocol.ts: picks the backend,
@@ -121,6 +122,8 @@ function nextBackend(failed: BackendName): BackendName | null {
 export class TrainingSession {
   private requested: 'pause' | 'stop' | null = null;
   private started = false;
+  /** The step of the last sample grid written, so the run's end does not write it twice. */
+  private lastSampleStep = -1;
   /** Messages held back while the backend is on probation; null once it has passed. */
   private held: FromWorker[] | null = null;
   /** Resolves when the session has posted 'ended'. */
@@ -247,7 +250,7 @@ export class TrainingSession {
     try {
       await this.writeCheckpoint(start.runDir, trainer);
       // The end-of-run sample, unless the loop just wrote this step's.
-      if (reason === 'finished' && trainer.completedSteps % start.config.sampleEvery !== 0)
+      if (reason === 'finished' && this.lastSampleStep !== trainer.completedSteps)
         await this.writeSample(start.runDir, trainer);
     } catch (error) {
       if (!diskFull(error)) throw error;
@@ -268,6 +271,7 @@ export class TrainingSession {
     let lastCheckpoint = Date.now();
     let windowStart = performance.now();
     let windowSteps = 0;
+    const samples = new SampleSchedule(config.sampleEvery);
     let inFlight: Promise<StepMetrics> | null = null;
 
     /** Takes the in-flight step's metrics and posts them; false if training diverged there. */
@@ -284,8 +288,9 @@ export class TrainingSession {
         if (m.step >= firstStep + probationSteps - 1) this.endProbation();
       }
       if (!metricsFinite(m)) return m;
-      if (m.step % config.metricsEvery === 0 || m.step === config.steps) {
-        const seconds = (performance.now() - windowStart) / 1000;
+      const sinceWindow = performance.now() - windowStart;
+      if (m.step % config.metricsEvery === 0 || m.step === config.steps || sinceWindow >= metricsIntervalMs) {
+        const seconds = sinceWindow / 1000;
         const imagesPerSecond = seconds > 0 ? (windowSteps * config.batchSize) / seconds : 0;
         this.post({
           type: 'metrics',
@@ -331,13 +336,16 @@ export class TrainingSession {
         return { reason: 'diverged', step: m.step };
       }
       const step = trainer.completedSteps;
-      const sampleDue = step % config.sampleEvery === 0;
+      const sampleDue = samples.due(step);
       const checkpointDue =
         Date.now() - lastCheckpoint >= config.checkpointMinutes * 60_000 && step < config.steps;
       if (sampleDue || checkpointDue) {
         const last = await settle();
         if (diverged(last)) return { reason: 'diverged', step: last.step };
-        if (sampleDue) await this.writeSample(runDir, trainer);
+        if (sampleDue) {
+          await this.writeSample(runDir, trainer);
+          samples.taken();
+        }
         if (checkpointDue) {
           await this.writeCheckpoint(runDir, trainer);
           lastCheckpoint = Date.now();
@@ -353,6 +361,7 @@ export class TrainingSession {
     const step = trainer.completedSteps;
     const file = sampleFile(step);
     await writeFileAtomic(path.join(runDir, file), await encodePng(await trainer.sampleGrid()));
+    this.lastSampleStep = step;
     this.post({ type: 'sample', step, file });
   }
 
