@@ -12,6 +12,16 @@ export interface BackendStatus {
   runtime?: boolean;
 }
 
+/** A run's health in plain words: what is going wrong, and what to try (main/training/health.ts). */
+export interface HealthWarning {
+  code: 'discriminator-winning' | 'mode-collapse' | 'divergence' | 'small-dataset';
+  /** The step at which it was seen. */
+  step: number;
+  title: string;
+  message: string;
+  advice: string;
+}
+
 export interface AppInfo {
   name: string;
   version: string;

@@ -1,5 +1,5 @@
 import type { BackendName, TrainConfig } from '../../shared/config.js';
-import type { BackendStatus } from '../../shared/types.js';
+import type { BackendStatus, HealthWarning } from '../../shared/types.js';
 
 /** Messages between the run manager (main thread) and one training worker thread. */
 
@@ -41,6 +41,8 @@ export type FromWorker =
   | { type: 'progress'; step: number; imagesPerSecond: number }
   /** A sample grid PNG was written; file is relative to runDir. */
   | { type: 'sample'; step: number; file: string }
+  /** The run's health: something going wrong, in plain words (health.ts). */
+  | { type: 'warning'; warning: HealthWarning }
   /** A checkpoint was written atomically; file is relative to runDir. */
   | { type: 'checkpoint'; step: number; file: string }
   | { type: 'ended'; reason: EndReason; step: number; error?: string };

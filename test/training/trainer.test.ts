@@ -141,7 +141,7 @@ describe('GanTrainer', () => {
     await run(trainer, 2);
     const latents = new Float32Array(3 * c.latentSize).map((_, i) => Math.cos(i));
     const fromTrainer = await trainer.generate(latents, 3);
-    const grid = await trainer.sampleGrid();
+    const { image: grid, diversity } = await trainer.sampleGrid();
     const generator = Generator.fromCheckpoint(
       decodeCheckpoint(encodeCheckpoint(await trainer.exportCheckpoint())),
     );
@@ -155,6 +155,7 @@ describe('GanTrainer', () => {
     generator.dispose();
     // 16 tiles of 32 px in a 4×4 grid with 2 px gaps.
     expect([grid.width, grid.height, grid.rgb.length]).toEqual([138, 138, 138 * 138 * 3]);
+    expect(diversity).toBeGreaterThan(0);
   });
 
   it('refuses a checkpoint of another model shape', async () => {

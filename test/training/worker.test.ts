@@ -67,8 +67,20 @@ describe('training worker thread', () => {
       messages.filter((m): m is Extract<FromWorker, { type: T }> => m.type === type);
 
     expect(of('backend')[0]?.backend).toBe('wasm');
-    expect(of('metrics').map((m) => m.step)).toEqual([2, 4, 6]);
-    for (const m of of('metrics')) {
+    // Loss points; the sample grids' diversity and the quality curve come as points of their own.
+    const losses = of('metrics').filter((m) => 'dLoss' in m.values);
+    expect(losses.map((m) => m.step)).toEqual([2, 4, 6]);
+    expect(
+      of('metrics')
+        .filter((m) => 'diversity' in m.values)
+        .map((m) => m.step),
+    ).toEqual([0, 3, 6]);
+    expect(
+      of('metrics')
+        .filter((m) => 'swd' in m.values)
+        .map((m) => m.step),
+    ).toEqual([6]);
+    for (const m of losses) {
       for (const key of ['dLoss', 'gLoss', 'dReal', 'dFake', 'stepMs', 'imagesPerSecond']) {
         expect(Number.isFinite(m.values[key]), key).toBe(true);
       }
@@ -102,9 +114,9 @@ describe('training worker thread', () => {
 
     const file = path.join(runDir, (checkpoint as { file: string }).file);
     const second = await runWorker(startMessage(runDir, config, file), (m, send) => {
-      if (m.type === 'metrics') send({ type: 'stop' });
+      if (m.type === 'metrics' && 'dLoss' in m.values) send({ type: 'stop' });
     });
-    const metrics = second.filter((m) => m.type === 'metrics');
+    const metrics = second.filter((m) => m.type === 'metrics' && 'dLoss' in m.values);
     expect(metrics[0]?.step).toBe(step + 1);
     expect(second.filter((m) => m.type === 'sample')).toEqual([]); // no step-0 sample on resume
     expect(second.at(-1)).toMatchObject({ type: 'ended', reason: 'stopped' });
@@ -151,7 +163,8 @@ describe('training session', () => {
           const loss = steps >= 3 ? NaN : 1;
           return { step: steps, dLoss: loss, gLoss: 1, dReal: 0.5, dFake: 0.5, dFakeAfter: 0.5 };
         },
-        sampleGrid: async () => ({ width: 1, height: 1, rgb: new Uint8Array(3) }),
+        sampleGrid: async () => ({ image: { width: 1, height: 1, rgb: new Uint8Array(3) }, diversity: 1 }),
+        qualitySwd: async () => 100,
         exportCheckpoint: () => {
           throw new Error('must not checkpoint a diverged state');
         },
@@ -186,7 +199,8 @@ function fakeTrainer(lossAt: (step: number) => number, opts: { failStep?: number
       if (opts.failStep === step) throw new Error('OffscreenCanvas is not defined');
       return { step, dLoss: lossAt(step), gLoss: 1, dReal: 0.5, dFake: 0.5, dFakeAfter: 0.5 };
     },
-    sampleGrid: async () => ({ width: 1, height: 1, rgb: new Uint8Array(3) }),
+    sampleGrid: async () => ({ image: { width: 1, height: 1, rgb: new Uint8Array(3) }, diversity: 1 }),
+    qualitySwd: async () => 100,
     exportCheckpoint: async (): Promise<Checkpoint> => ({
       meta: {
         format: 1 as const,
@@ -241,7 +255,9 @@ describe('training session on a broken backend', () => {
     expect(note).toMatchObject({ available: false, runtime: true });
     expect(note?.reason).toMatch(/OffscreenCanvas is not defined/);
     // Only the backend that trained posted metrics and samples: steps 1..4 once each.
-    expect(messages.filter((m) => m.type === 'metrics').map((m) => m.step)).toEqual([1, 2, 3, 4]);
+    expect(messages.filter((m) => m.type === 'metrics' && 'dLoss' in m.values).map((m) => m.step)).toEqual([
+      1, 2, 3, 4,
+    ]);
     expect(messages.filter((m) => m.type === 'sample').map((m) => m.step)).toEqual([0, 4]);
     expect(messages.at(-1)).toMatchObject({ type: 'ended', reason: 'finished', step: 4 });
   });
@@ -311,5 +327,43 @@ describe('training session on a broken backend', () => {
     } finally {
       fs.promises.open = realOpen;
     }
+  });
+});
+
+describe('training session health', () => {
+  it('posts the quality curve, grid diversity and a warning when the grid collapses', async () => {
+    let diversity = 0.9;
+    const trainer = fakeTrainer(() => 1);
+    const deps: SessionDeps = {
+      selectBackend: async () => ({ backend: 'cpu', notes: [] }),
+      loadImages: noImages,
+      createTrainer: () => ({
+        ...trainer,
+        get completedSteps() {
+          return trainer.completedSteps;
+        },
+        step: () => trainer.step(),
+        sampleGrid: async () => {
+          if (trainer.completedSteps >= 500) diversity = 0.1;
+          return { image: { width: 1, height: 1, rgb: new Uint8Array(3) }, diversity };
+        },
+      }),
+    };
+    const messages = await runSession(deps, {
+      ...startMessage(path.join(dir, 'run-collapse'), { steps: 1000, sampleEvery: 100, metricsEvery: 50 }),
+      datasetSize: 20,
+    });
+    const warnings = messages.filter((m) => m.type === 'warning').map((m) => m.warning);
+    expect(warnings.map((w) => [w.code, w.step])).toEqual([
+      ['small-dataset', 0],
+      ['mode-collapse', 600],
+    ]);
+    const named = (name: string) =>
+      messages
+        .filter((m) => m.type === 'metrics' && name in m.values)
+        .map((m) => (m.type === 'metrics' ? m.step : -1));
+    expect(named('diversity')).toEqual([0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+    // The quality curve's point when the run ends (the first would come after 30 s).
+    expect(named('swd')).toEqual([1000]);
   });
 });

@@ -7,6 +7,8 @@ import { diffAugment, diffAugmentBackward, releaseAugmentTape, type AugmentOp } 
 import { Ema } from './ema.js';
 import { generateImages, referenceBatch, referenceLatents } from './generator.js';
 import { tileImages, type RgbImage } from './grid.js';
+import { gridDiversity, swd, swdImageCount, trainingSubset } from './quality.js';
+import type { ImageSet } from './swd.js';
 import { discriminatorFakeLoss, discriminatorRealLoss, generatorLoss } from './losses.js';
 import { buildDiscriminator, buildGenerator, type ModelShape } from './models.js';
 import { Network, type ParamValues } from './network.js';
@@ -57,6 +59,11 @@ export async function trainSteps(trainer: GanTrainer, count: number): Promise<St
 
 /** DiffAugment 'auto' turns on below this many images (the paper's small-data regime). */
 const smallDataset = 5000;
+
+/** Whether a run augments with DiffAugment: 'on', or 'auto' on a small dataset. */
+export function augments(config: TrainConfig, datasetSize: number): boolean {
+  return config.diffAugment === 'on' || (config.diffAugment === 'auto' && datasetSize < smallDataset);
+}
 
 function paramValuesOf(records: Record<string, TensorRecord>, prefix: string): ParamValues {
   const out: ParamValues = {};
@@ -122,9 +129,7 @@ export class GanTrainer {
     this.augmentRng = Rng.seeded(config.seed, 'augment');
     this.flipRng = Rng.seeded(config.seed, 'flip');
     this.order = DataOrder.start(data.count, config.seed);
-    const augment =
-      config.diffAugment === 'on' || (config.diffAugment === 'auto' && datasetSize < smallDataset);
-    this.augmentPolicy = augment ? [...config.augmentPolicy] : [];
+    this.augmentPolicy = augments(config, datasetSize) ? [...config.augmentPolicy] : [];
     this.batch = new Float32Array(config.batchSize * data.height * data.width * 3);
     this.sampleLatents = referenceLatents(config.seed, config.latentSize);
   }
@@ -254,11 +259,36 @@ export class GanTrainer {
     return generateImages(this.generator, params, this.sampleLatents, latents, count, this.config.latentSize);
   }
 
-  /** The sample grid: the first config.sampleCount of the run's fixed latents. */
-  async sampleGrid(): Promise<RgbImage> {
+  /**
+   * The sample grid: the first config.sampleCount of the run's fixed latents, tiled, and how
+   * varied its images are next to as many training images (gridDiversity).
+   */
+  async sampleGrid(): Promise<{ image: RgbImage; diversity: number }> {
     const count = Math.min(this.config.sampleCount, referenceBatch);
     const images = await this.generate(this.sampleLatents.subarray(0, count * this.config.latentSize), count);
-    return tileImages(images, count, this.data.height, this.data.width);
+    const grid: ImageSet = { pixels: images, count, size: this.data.height };
+    return {
+      image: tileImages(images, count, this.data.height, this.data.width),
+      diversity: gridDiversity(grid, this.qualitySubset()),
+    };
+  }
+
+  /** SWD (×10³) of images from fixed latents against a fixed subset of the training images. */
+  async qualitySwd(): Promise<number> {
+    const training = this.qualitySubset();
+    const count = training.count;
+    const latents = Rng.seeded(this.config.seed, 'quality-latents').normal(
+      new Float32Array(count * this.config.latentSize),
+    );
+    const generated = await this.generate(latents, count);
+    return swd({ pixels: generated, count, size: this.data.height }, training);
+  }
+
+  private subset: ImageSet | null = null;
+
+  private qualitySubset(): ImageSet {
+    this.subset ??= trainingSubset(this.data, swdImageCount(this.config.resolution), this.config.seed);
+    return this.subset;
   }
 
   /**

@@ -41,3 +41,10 @@ export class SampleSchedule {
     this.nextAt = now + sampleIntervalMs(now - this.started);
   }
 }
+
+/**
+ * The quality curve (SWD) costs a second or more of CPU per point: a first point soon after the
+ * start, then one every few minutes, and one when the run stops, pauses or finishes.
+ */
+export const swdFirstAfterMs = 30_000;
+export const swdIntervalMs = 3 * 60_000;

@@ -9,11 +9,12 @@ import { selectBackend, type BackendOptions, type BackendSelection } from './bac
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../engine/checkpoint.js';
 import type { TrainingImages } from '../engine/data.js';
 import type { RgbImage } from '../engine/grid.js';
-import { GanTrainer, metricsFinite, type StepMetrics } from '../engine/trainer.js';
+import { augments, GanTrainer, metricsFinite, type StepMetrics } from '../engine/trainer.js';
+import { HealthMonitor } from '../health.js';
 import type { EndReason, FromWorker, StartMessage, ToWorker } from '../protocol.js';
 import { writeFileAtomic } from '../../atomic-files.js';
 import { checkpointFile, encodePng, sampleFile } from '../run-files.js';
-import { metricsIntervalMs, SampleSchedule } from './schedule.js';
+import { metricsIntervalMs, SampleSchedule, swdFirstAfterMs, swdIntervalMs } from './schedule.js';
 
 /**
  * The training loop around the engine, on the worker side of protocol.ts: picks the backend,
@@ -30,7 +31,10 @@ export interface TrainerLike {
   readonly completedSteps: number;
   /** Queues one iteration; resolves with its metrics when the device has run it. */
   step(): Promise<StepMetrics>;
-  sampleGrid(): Promise<RgbImage>;
+  /** The tiled sample grid and how varied its images are (quality.ts gridDiversity). */
+  sampleGrid(): Promise<{ image: RgbImage; diversity: number }>;
+  /** SWD ×10³ of generated against training images (quality.ts). */
+  qualitySwd(): Promise<number>;
   exportCheckpoint(): Promise<Checkpoint>;
   dispose(): void;
 }
@@ -124,6 +128,7 @@ export class TrainingSession {
   private started = false;
   /** The step of the last sample grid written, so the run's end does not write it twice. */
   private lastSampleStep = -1;
+  private health: HealthMonitor | null = null;
   /** Messages held back while the backend is on probation; null once it has passed. */
   private held: FromWorker[] | null = null;
   /** Resolves when the session has posted 'ended'. */
@@ -248,6 +253,7 @@ export class TrainingSession {
       return;
     }
     try {
+      await this.writeQuality(trainer);
       await this.writeCheckpoint(start.runDir, trainer);
       // The end-of-run sample, unless the loop just wrote this step's.
       if (reason === 'finished' && this.lastSampleStep !== trainer.completedSteps)
@@ -266,7 +272,16 @@ export class TrainingSession {
     fresh: boolean,
   ): Promise<{ reason: LoopEnd; step: number }> {
     const { config, runDir } = start;
-    if (fresh) await this.writeSample(runDir, trainer);
+    this.health = new HealthMonitor({
+      datasetSize: start.datasetSize,
+      resolution: config.resolution,
+      augmenting: augments(config, start.datasetSize),
+    });
+    if (fresh) {
+      for (const warning of this.health.start(0)) this.post({ type: 'warning', warning });
+      await this.writeSample(runDir, trainer);
+    }
+    let nextQualityAt = Date.now() + swdFirstAfterMs;
     const firstStep = trainer.completedSteps + 1;
     let lastCheckpoint = Date.now();
     let windowStart = performance.now();
@@ -288,6 +303,8 @@ export class TrainingSession {
         if (m.step >= firstStep + probationSteps - 1) this.endProbation();
       }
       if (!metricsFinite(m)) return m;
+      const warning = this.health?.observe(m);
+      if (warning) this.post({ type: 'warning', warning });
       const sinceWindow = performance.now() - windowStart;
       if (m.step % config.metricsEvery === 0 || m.step === config.steps || sinceWindow >= metricsIntervalMs) {
         const seconds = sinceWindow / 1000;
@@ -339,12 +356,17 @@ export class TrainingSession {
       const sampleDue = samples.due(step);
       const checkpointDue =
         Date.now() - lastCheckpoint >= config.checkpointMinutes * 60_000 && step < config.steps;
-      if (sampleDue || checkpointDue) {
+      const qualityDue = Date.now() >= nextQualityAt && step < config.steps;
+      if (sampleDue || checkpointDue || qualityDue) {
         const last = await settle();
         if (diverged(last)) return { reason: 'diverged', step: last.step };
         if (sampleDue) {
           await this.writeSample(runDir, trainer);
           samples.taken();
+        }
+        if (qualityDue) {
+          await this.writeQuality(trainer);
+          nextQualityAt = Date.now() + swdIntervalMs;
         }
         if (checkpointDue) {
           await this.writeCheckpoint(runDir, trainer);
@@ -360,9 +382,19 @@ export class TrainingSession {
   private async writeSample(runDir: string, trainer: TrainerLike): Promise<void> {
     const step = trainer.completedSteps;
     const file = sampleFile(step);
-    await writeFileAtomic(path.join(runDir, file), await encodePng(await trainer.sampleGrid()));
+    const { image, diversity } = await trainer.sampleGrid();
+    await writeFileAtomic(path.join(runDir, file), await encodePng(image));
     this.lastSampleStep = step;
     this.post({ type: 'sample', step, file });
+    this.post({ type: 'metrics', step, wallTime: Date.now(), values: { diversity } });
+    const warning = this.health?.observeDiversity(step, diversity);
+    if (warning) this.post({ type: 'warning', warning });
+  }
+
+  /** The quality curve's point: SWD of generated to training images (engine/swd.ts). */
+  private async writeQuality(trainer: TrainerLike): Promise<void> {
+    const swd = await trainer.qualitySwd();
+    this.post({ type: 'metrics', step: trainer.completedSteps, wallTime: Date.now(), values: { swd } });
   }
 
   private async writeCheckpoint(runDir: string, trainer: TrainerLike): Promise<void> {
