@@ -1,6 +1,6 @@
 import type { MetricStat } from '../../shared/types.js';
 import type { Connection } from './database.js';
-import { blockWidths } from './migrations/0050-metric-blocks.js';
+import { blockWidths, finestBlockWidth } from './migrations/0050-metric-blocks.js';
 
 export interface MetricRow {
   step: number;
@@ -72,13 +72,14 @@ export class MetricStore {
     );
     const blocks = new Map<string, Summary & { name: string; width: number; block: number }>();
     this.conn.transaction(() => {
+      const widths = blockWidths.filter((w) => w >= this.finestWidth(runId));
       for (const row of rows) {
         for (const [name, value] of Object.entries(row.values)) {
           // SQLite stores NaN as NULL, which the schema refuses; a non-finite loss is reported
           // through the run's status instead.
           if (!Number.isFinite(value)) continue;
           insert.run(runId, row.step, row.wallTime, name, value);
-          for (const width of blockWidths) {
+          for (const width of widths) {
             const block = Math.floor(row.step / width);
             const key = `${name}\0${width}\0${block}`;
             const point = single(row.step, row.wallTime, value);
@@ -118,6 +119,25 @@ export class MetricStore {
         );
       }
     });
+  }
+
+  /**
+   * The narrowest blocks a run keeps: those it has, or for a run with none yet, what suits its
+   * metrics interval. A later change of interval keeps the run's width, so its blocks stay whole.
+   */
+  private finestWidth(runId: string): number {
+    const kept = this.conn
+      .prepare<[string], { width: number | null }>(
+        'SELECT MIN(width) AS width FROM metric_blocks WHERE run_id = ?',
+      )
+      .get(runId)?.width;
+    if (kept) return kept;
+    const every = this.conn
+      .prepare<[string], { every: number | null }>(
+        "SELECT json_extract(config_json, '$.metricsEvery') AS every FROM runs WHERE id = ?",
+      )
+      .get(runId)?.every;
+    return finestBlockWidth(every ?? 10);
   }
 
   /**
@@ -194,14 +214,14 @@ export class MetricStore {
     const last = this.conn.prepare<[string, string], { step: number; value: number }>(
       'SELECT step, value FROM metrics WHERE run_id = ? AND name = ? ORDER BY step DESC LIMIT 1',
     );
-    const lowest = this.conn.prepare<[string, string, number], { min: number; minStep: number }>(
-      `SELECT min, min_step AS minStep FROM metric_blocks WHERE run_id = ? AND name = ? AND width = ?
+    const lowest = this.conn.prepare<[string, number, string], { min: number; minStep: number }>(
+      `SELECT min, min_step AS minStep FROM metric_blocks WHERE run_id = ? AND width = ? AND name = ?
        ORDER BY min, min_step LIMIT 1`,
     );
     const stats: MetricStat[] = [];
     for (const { name, count } of this.names(runId)) {
       const end = last.get(runId, name);
-      const low = lowest.get(runId, name, coarsest);
+      const low = lowest.get(runId, coarsest, name);
       if (!end || !low) continue;
       stats.push({ name, count, last: end.value, lastStep: end.step, min: low.min, minStep: low.minStep });
     }
@@ -243,7 +263,8 @@ export class MetricStore {
   /**
    * Series of several runs on one grid. When every series has at most maxPoints points they
    * come whole; otherwise each is cut into buckets of the same steps for every run (between
-   * maxPoints / 2 and maxPoints of them), summarised from the widest blocks that fit a bucket.
+   * maxPoints / 2 and maxPoints of them), each run's summarised from the widest blocks it keeps
+   * that fit a bucket, or from its rows where its blocks are too wide.
    */
   read(runIds: readonly string[], names: readonly string[] | undefined, maxPoints: number): StoredSeriesSet {
     const available = runIds.map((id) => this.names(id).filter((m) => !names || names.includes(m.name)));
@@ -259,35 +280,41 @@ export class MetricStore {
         })),
       };
     }
-    const width = [...blockWidths].reverse().find((w) => w <= want);
-    const bucket = width ? Math.ceil(want / width) * width : want;
+    // Widths are powers of 8 times 8: a bucket that is a multiple of one is a multiple of all
+    // narrower ones, so every run's blocks fit the common buckets exactly.
+    const widest = [...blockWidths].reverse().find((w) => w <= want);
+    const bucket = widest ? Math.ceil(want / widest) * widest : want;
     return {
       bucket,
-      runs: runIds.map((runId, i) => ({
-        runId,
-        metrics: Object.fromEntries(
-          available[i]!.map((m) => [
-            m.name,
-            width
-              ? this.bucketBlocks(runId, m.name, width, bucket)
-              : this.bucketPoints(runId, m.name, bucket),
-          ]),
-        ),
-      })),
+      runs: runIds.map((runId, i) => {
+        const finest = this.finestWidth(runId);
+        const width = [...blockWidths].reverse().find((w) => w >= finest && w <= bucket && bucket % w === 0);
+        return {
+          runId,
+          metrics: Object.fromEntries(
+            available[i]!.map((m) => [
+              m.name,
+              width
+                ? this.bucketBlocks(runId, m.name, width, bucket)
+                : this.bucketPoints(runId, m.name, bucket),
+            ]),
+          ),
+        };
+      }),
     };
   }
 
   private bucketBlocks(runId: string, name: string, width: number, bucket: number): StoredSeries {
     const rows = this.conn
       .prepare<
-        [string, string, number],
+        [string, number, string],
         [number, number, number, number, number, number, number, number, number]
       >(
         `SELECT block, n, sum, min, min_step, max, first_step, last_step, last_wall FROM metric_blocks
-         WHERE run_id = ? AND name = ? AND width = ? ORDER BY block`,
+         WHERE run_id = ? AND width = ? AND name = ? ORDER BY block`,
       )
       .raw()
-      .all(runId, name, width);
+      .all(runId, width, name);
     const summaries = rows.map(([block, n, sum, min, minStep, max, first, last, lastWall]) => ({
       key: Math.floor((block * width) / bucket),
       summary: { n, sum, min, minStep, max, first, last, lastWall },

@@ -134,7 +134,7 @@ describe('openDatabase', () => {
     raw.pragma('user_version = 40');
     const insertRun = raw.prepare(
       `INSERT INTO runs (id, name, status, config_json, total_steps, created_at, updated_at)
-       VALUES (?, ?, 'finished', '{}', 100, 1, 1)`,
+       VALUES (?, ?, 'finished', '{"metricsEvery":1}', 100, 1, 1)`,
     );
     insertRun.run('run-old', 'old run');
     const insert = raw.prepare(
@@ -155,16 +155,22 @@ describe('openDatabase', () => {
 
     const conn = openDatabase(dir);
     const runs = new RunStore(conn);
-    const fresh = runs.create({ name: 'new', datasetId: null, config: defaultTrainConfig });
+    const fresh = runs.create({
+      name: 'new',
+      datasetId: null,
+      config: { ...defaultTrainConfig, metricsEvery: 1 },
+    });
     runs.insertMetrics(fresh.id, rows);
     const blocks = (id: string) =>
       conn.db
         .prepare(
           `SELECT name, width, block, n, ROUND(sum, 6) AS sum, min, min_step, max, first_step, last_step, last_wall
-           FROM metric_blocks WHERE run_id = ? ORDER BY name, width, block`,
+           FROM metric_blocks WHERE run_id = ? ORDER BY width, name, block`,
         )
         .all(id);
+    // Its config's metrics interval (1) decides the narrowest blocks (8 steps), as for new runs.
     expect(blocks('run-old').length).toBeGreaterThan(2000);
+    expect(blocks('run-old')[0]).toMatchObject({ width: 8 });
     expect(blocks('run-old')).toEqual(blocks(fresh.id));
     expect(runs.metricStore.read(['run-old'], ['dLoss'], 500).runs[0]!.metrics['dLoss']).toEqual(
       runs.metricStore.read([fresh.id], ['dLoss'], 500).runs[0]!.metrics['dLoss'],

@@ -112,6 +112,39 @@ describe('MetricStore', () => {
     conn.close();
   });
 
+  it('keeps blocks no narrower than twice the metrics interval, and still lines runs up', () => {
+    const { conn, runs } = store();
+    const dense = runs.create({
+      name: 'every step',
+      datasetId: null,
+      config: { ...defaultTrainConfig, metricsEvery: 1 },
+    });
+    const sparse = runs.create({
+      name: 'every 10',
+      datasetId: null,
+      config: { ...defaultTrainConfig, metricsEvery: 10 },
+    });
+    runs.insertMetrics(dense.id, rows(30_000, 1));
+    runs.insertMetrics(sparse.id, rows(30_000, 10));
+    const widths = (id: string) =>
+      conn.db
+        .prepare('SELECT DISTINCT width FROM metric_blocks WHERE run_id = ? ORDER BY width')
+        .pluck()
+        .all(id);
+    expect(widths(dense.id)).toEqual([8, 64, 512, 4096, 32768]);
+    expect(widths(sparse.id)).toEqual([64, 512, 4096, 32768]);
+    // 30,000 steps in at most 1,000 points: buckets of 32 steps; the sparse run's 64-step blocks
+    // are too wide for them, so its rows are bucketed instead, on the same grid.
+    const set = runs.metricStore.read([dense.id, sparse.id], ['dLoss'], 1000);
+    expect(set.bucket).toBe(32);
+    const [d, s] = set.runs.map((r) => r.metrics['dLoss']!);
+    // Point by point, both runs stand for the same bucket of steps.
+    const bucketOf = (step: number) => Math.floor(step / 32);
+    expect(s!.step.map(bucketOf)).toEqual(d!.step.map(bucketOf));
+    expect(s!.step.length).toBeGreaterThan(900);
+    conn.close();
+  });
+
   it('buckets from the rows when a range is too short for the blocks', () => {
     const { conn, runs } = store();
     const run = runs.create({ name: 'dense', datasetId: null, config: defaultTrainConfig });

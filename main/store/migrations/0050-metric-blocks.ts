@@ -6,7 +6,15 @@ import type { Migration } from './index.js';
  * and reads blocks of exactly these widths.
  */
 export const blockWidths = [8, 64, 512, 4096, 32768] as const;
-const widths = blockWidths;
+
+/**
+ * The narrowest blocks a run keeps: twice its metrics interval at least, so each holds two points
+ * or more. Blocks of single points would double the store of a run that records every 10 steps
+ * and save no reading: its charts read from the wider blocks or, for short runs, the rows.
+ */
+export function finestBlockWidth(metricsEvery: number): number {
+  return blockWidths.find((w) => w >= 2 * metricsEvery) ?? blockWidths[blockWidths.length - 1]!;
+}
 
 interface Block {
   n: number;
@@ -43,7 +51,7 @@ export const migration0050: Migration = {
         first_step INTEGER NOT NULL,
         last_step INTEGER NOT NULL,
         last_wall REAL NOT NULL,
-        PRIMARY KEY (run_id, name, width, block)
+        PRIMARY KEY (run_id, width, name, block)
       ) STRICT, WITHOUT ROWID;
     `);
     backfill(db);
@@ -55,14 +63,22 @@ function backfill(db: Database): void {
     `INSERT INTO metric_blocks (run_id, name, width, block, n, sum, min, min_step, max, first_step, last_step, last_wall)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const series = db.prepare('SELECT DISTINCT run_id, name FROM metrics').raw().all() as [string, string][];
+  const series = db
+    .prepare(
+      `SELECT DISTINCT m.run_id, m.name, json_extract(r.config_json, '$.metricsEvery')
+       FROM metrics m JOIN runs r ON r.id = m.run_id`,
+    )
+    .raw()
+    .all() as [string, string, number | null][];
   const rowsOf = db
     .prepare('SELECT step, wall_time, value FROM metrics WHERE run_id = ? AND name = ? ORDER BY step')
     .raw();
   // One series at a time: a connection cannot write while it iterates, and one series fits in memory.
-  for (const [run, name] of series) {
+  for (const [run, name, every] of series) {
     const rows = rowsOf.all(run, name) as [number, number, number][];
-    for (const width of widths) {
+    // Runs stored before metricsEvery had a default recorded it as 10.
+    const finest = finestBlockWidth(every ?? 10);
+    for (const width of blockWidths.filter((w) => w >= finest)) {
       let b: (Block & { block: number }) | null = null;
       const flush = (done: Block & { block: number }) =>
         insert.run(
