@@ -128,6 +128,9 @@ test('runs: two runs, compare them, see what differs and their curves, then cont
     await expect(page.getByTestId('run-history')).toContainText('Continued from step 12');
     await expect(page.getByTestId('run-history')).toContainText('Learning rate G 0.0002 → 0.001');
     await expect(page.getByTestId('checkpoints')).toContainText('step 20');
+    // A rename made elsewhere shows at once on the open page.
+    await serve.call(request, 'runs.update', { id: a.id, name: 'renamed elsewhere' });
+    await expect(page.getByTestId('run-name')).toHaveText('renamed elsewhere');
     const run = (await serve.call(request, 'runs.get', { id: a.id })).result as {
       config: { lrG: number; steps: number };
     };

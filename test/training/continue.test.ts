@@ -155,7 +155,7 @@ describe('continuing a run', () => {
 
   it('goes back to an earlier checkpoint, discarding what came after it', async () => {
     const { s, datasetId } = await studioWithDataset();
-    const run = await s.training.start({ datasetId, config: { ...tiny, steps: 100_000 } });
+    const run = await s.training.start({ datasetId, config: { ...tiny, steps: 100_000, sampleEvery: 2 } });
     await untilStep(s, run.id, 4);
     await s.training.pause(run.id);
     const first = s.runs.get(run.id)!.step;
@@ -166,8 +166,13 @@ describe('continuing a run', () => {
     expect(s.runs.checkpoints(run.id).map((c) => c.step)).toEqual([first, second]);
     const laterFile = s.runs.checkpoints(run.id)[1]!.file;
 
+    const laterSamples = s.runs.samples(run.id).filter((x) => x.step > first);
+    expect(laterSamples.length).toBeGreaterThan(0);
     await call(s, 'training.continue', { id: run.id, fromStep: first, changes: { lrD: 0.0001 } });
     expect(fs.existsSync(path.join(s.options.dataDir, 'runs', run.id, laterFile))).toBe(false);
+    for (const sample of laterSamples) {
+      expect(fs.existsSync(path.join(s.options.dataDir, 'runs', run.id, sample.file))).toBe(false);
+    }
     await untilStep(s, run.id, first + 2);
     await s.training.pause(run.id);
     const history = s.runs.history(run.id);

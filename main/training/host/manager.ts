@@ -500,6 +500,12 @@ export class TrainingManager {
       this.opts.runs.update(id, { status: 'interrupted', owner: null });
       this.recordEnd(id, 'interrupted', run.step, null);
     }
+    if (!run.datasetId) {
+      throw new ApiError(
+        'conflict',
+        `The dataset of run "${run.name}" was removed, so it cannot train. Add the folder again and start a new run.`,
+      );
+    }
     const dir = runFolder(this.opts.dataDir, id);
     this.registerCheckpointFiles(id, dir);
     const plan = planContinuation(run, this.opts.runs.checkpoints(id), request);
@@ -509,6 +515,10 @@ export class TrainingManager {
       if (file) fs.rmSync(path.join(dir, file), { force: true });
     }
     const from = plan.fromStep ?? 0;
+    // Samples past the checkpoint show a model that is no more; they are made again.
+    for (const sample of this.opts.runs.samples(id).filter((s) => s.step > (plan.fromStep ?? -1))) {
+      fs.rmSync(path.join(dir, sample.file), { force: true });
+    }
     this.opts.runs.truncateAfter(id, plan.fromStep ?? -1);
     this.opts.runs.update(id, { config: plan.config, step: from });
     if (plan.changes.length > 0 || plan.discard.length > 0 || request.fromStep !== undefined) {
