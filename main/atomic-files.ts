@@ -28,14 +28,15 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array | string):
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   const handle = await fs.open(tmp, 'w');
   try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await fs.rename(tmp, file);
   } catch (error) {
+    // A full disk fails the write itself: leave no half-written temp file behind.
     await fs.rm(tmp, { force: true });
     throw error;
   }

@@ -9,6 +9,7 @@ const all = {
   train: 'bench/train.ts',
   'training-host': 'bench/training-host.ts',
   runs: 'bench/runs.ts',
+  webgpu: 'bench/webgpu.ts',
 };
 // Benchmark names come first; everything from the first --flag on is passed to each benchmark.
 const args = process.argv.slice(2);
