@@ -3,17 +3,21 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import {
   cacheResolutions,
+  continuableFields,
   cropModes,
-  trainConfigSchema,
+  trainConfigPatchSchema,
   type CacheResolution,
+  type ContinueChanges,
   type CropMode,
   type TrainConfigInput,
 } from '../shared/config.js';
-import { ApiError } from '../shared/errors.js';
+import { ApiError, unwrap, type Envelope } from '../shared/errors.js';
+import type { MethodInput, MethodName, MethodResult } from '../shared/api.js';
 import type { DatasetSummary, RunSummary } from '../shared/types.js';
 import { Studio, defaultDataDir } from './api/studio.js';
-import { toSummary } from './store/runs.js';
 import { startServer } from './server/server.js';
+import { writeFileAtomic } from './atomic-files.js';
+import { comparisonText, runDetailText, runLine } from './cli-runs.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererDir = path.resolve(here, '../renderer');
@@ -32,7 +36,19 @@ Usage:
       [--metrics-every N] [--checkpoint-minutes X] [--keep-checkpoints N] [--crop MODE] [--flip]
       [--threads N]   (wasm CPU threads; 0 = auto: all cores but one)
       Ctrl-C writes a checkpoint and exits; resume with --resume RUN.
-  gan-studio runs list [--json]
+      With --resume RUN, continue a paused, stopped, failed or finished run from its latest
+      checkpoint (or --from-step N); only --steps, --lr, --lr-g, --lr-d, --backend, --threads,
+      --metrics-every, --sample-every, --checkpoint-minutes and --keep-checkpoints may change.
+  gan-studio runs list [--status S] [--dataset ID] [--tag T] [--search WORDS]
+      [--sort name|status|dataset|resolution|loss|lrG|lrD|batchSize|steps|backend|duration|dLoss|gLoss|created]
+      [--asc] [--json]
+  gan-studio runs show RUN [--json]
+  gan-studio runs compare RUN RUN… [--json]      (config differences and final metrics)
+  gan-studio runs export RUN… --format csv|json [--out FILE]   (every recorded metric row)
+  gan-studio runs rename RUN NAME
+  gan-studio runs tag RUN TAG… [--remove]
+  gan-studio runs delete RUN
+      RUN is a run's id or its exact name.
 
 Every command takes --data-dir (default: ${defaultDataDir()}).
 `;
@@ -99,9 +115,31 @@ function datasetLine(d: DatasetSummary): string {
   return `${d.id}  ${d.status.padEnd(9)} ${String(d.imageCount).padStart(6)} images  ${String(d.skippedCount).padStart(5)} skipped  ${d.name}  (${d.path})`;
 }
 
-function runLine(r: RunSummary): string {
-  const backend = r.backend ? `${r.backend}${r.threads && r.threads > 1 ? ` x${r.threads}` : ''}` : '-';
-  return `${r.id}  ${r.status.padEnd(11)} step ${r.step}/${r.totalSteps}  ${r.resolution}px  ${backend}  ${r.name}`;
+/** Calls the API through the router, as the UI does: the same validation and the same errors. */
+async function api<M extends MethodName>(
+  studio: Studio,
+  method: M,
+  input: MethodInput<M>,
+): Promise<MethodResult<M>> {
+  // The router checked the input against the method's schema and ran its handler.
+  return unwrap((await studio.router.call(method, input)) as Envelope<MethodResult<M>>);
+}
+
+/** A run named on the command line: its id, or its exact name when one run has it. */
+async function resolveRun(studio: Studio, ref: string | undefined, usage: string): Promise<string> {
+  if (!ref) throw new UsageError(`Name the run: ${usage}`);
+  const all = await api(studio, 'runs.list', {});
+  const byId = all.find((r) => r.id === ref);
+  if (byId) return byId.id;
+  const named = all.filter((r) => r.name === ref);
+  if (named.length === 1) return named[0]!.id;
+  if (named.length > 1) {
+    throw new ApiError(
+      'conflict',
+      `${named.length} runs are named "${ref}": give one of their ids (${named.map((r) => r.id).join(', ')}).`,
+    );
+  }
+  throw new ApiError('not_found', `There is no run "${ref}". List them with: gan-studio runs list`);
 }
 
 async function serve(args: string[]): Promise<void> {
@@ -212,20 +250,131 @@ async function datasets(args: string[]): Promise<void> {
   }
 }
 
+const runsCommands =
+  'runs list | show RUN | compare RUN RUN… | export RUN… | rename RUN NAME | tag RUN TAG… | delete RUN';
+
 async function runs(args: string[]): Promise<void> {
   const [sub, ...rest] = args;
-  const { values } = parse(rest, {});
-  if (sub !== 'list') throw new UsageError(`Unknown runs command "${sub ?? ''}". Use: runs list`);
+  const { values, positionals } = parse(rest, {
+    status: { type: 'string' },
+    dataset: { type: 'string' },
+    tag: { type: 'string' },
+    search: { type: 'string' },
+    sort: { type: 'string' },
+    asc: { type: 'boolean', default: false },
+    format: { type: 'string' },
+    out: { type: 'string' },
+    remove: { type: 'boolean', default: false },
+  } as const);
+  if (!sub || !['list', 'show', 'compare', 'export', 'rename', 'tag', 'delete'].includes(sub))
+    throw new UsageError(`Unknown runs command "${sub ?? ''}". Use: ${runsCommands}`);
   const studio = openStudio(values['data-dir']);
+  const out = (text: string) => process.stdout.write(`${text}\n`);
   try {
-    const list = studio.runs.list();
-    if (values.json) printJson(list.map(toSummary));
-    else if (list.length === 0) process.stdout.write('No runs yet. Start one: gan-studio train --data DIR\n');
-    else for (const r of list) process.stdout.write(`${runLine(r)}\n`);
+    switch (sub) {
+      case 'list': {
+        const list = await api(studio, 'runs.list', {
+          ...(values.status ? { status: values.status } : {}),
+          ...(values.dataset ? { datasetId: values.dataset } : {}),
+          ...(values.tag ? { tag: values.tag } : {}),
+          ...(values.search ? { search: values.search } : {}),
+          ...(values.sort ? { sort: values.sort as 'created' } : {}),
+          order: values.asc ? 'asc' : 'desc',
+        });
+        if (values.json) printJson(list);
+        else if (list.length === 0) out('No runs match. Start one: gan-studio train --data DIR');
+        else for (const r of list) out(runLine(r));
+        return;
+      }
+      case 'show': {
+        const id = await resolveRun(studio, positionals[0], 'gan-studio runs show RUN');
+        const detail = await api(studio, 'runs.get', { id });
+        if (values.json) printJson(detail);
+        else out(runDetailText(detail));
+        return;
+      }
+      case 'compare': {
+        if (positionals.length < 2)
+          throw new UsageError('Name two or more runs: gan-studio runs compare A B …');
+        const ids = [];
+        for (const ref of positionals)
+          ids.push(await resolveRun(studio, ref, 'gan-studio runs compare A B …'));
+        const comparison = await api(studio, 'runs.compare', { ids });
+        if (values.json) {
+          printJson({
+            runs: comparison.runs.map(({ samples: _s, history: _h, backendNotes: _b, ...run }) => run),
+            differences: comparison.config.filter((row) => row.differs),
+          });
+        } else out(comparisonText(comparison));
+        return;
+      }
+      case 'export': {
+        const format = values.format;
+        if (format !== 'csv' && format !== 'json')
+          throw new UsageError(
+            'Give --format csv or --format json: gan-studio runs export RUN --format csv --out FILE',
+          );
+        if (positionals.length === 0)
+          throw new UsageError('Name the run: gan-studio runs export RUN --format csv');
+        const ids = [];
+        for (const ref of positionals) ids.push(await resolveRun(studio, ref, 'gan-studio runs export RUN'));
+        const file = await api(studio, 'runs.export', { ids, format });
+        if (!values.out || values.out === '-') process.stdout.write(file.content);
+        else {
+          const target = path.resolve(values.out);
+          await writeFileAtomic(target, file.content);
+          process.stderr.write(`Wrote ${target} (${Buffer.byteLength(file.content)} bytes)\n`);
+        }
+        return;
+      }
+      case 'rename': {
+        const id = await resolveRun(studio, positionals[0], 'gan-studio runs rename RUN NAME');
+        const name = positionals.slice(1).join(' ');
+        if (!name) throw new UsageError('Give the new name: gan-studio runs rename RUN NAME');
+        const run = await api(studio, 'runs.update', { id, name });
+        if (values.json) printJson(run);
+        else out(runLine(run));
+        return;
+      }
+      case 'tag': {
+        const id = await resolveRun(studio, positionals[0], 'gan-studio runs tag RUN TAG…');
+        const tags = positionals.slice(1);
+        if (tags.length === 0)
+          throw new UsageError('Give one or more tags: gan-studio runs tag RUN TAG… [--remove]');
+        const current = (await api(studio, 'runs.get', { id })).tags;
+        const next = values.remove
+          ? current.filter((t) => !tags.includes(t))
+          : [...current, ...tags.filter((t) => !current.includes(t))];
+        const run = await api(studio, 'runs.update', { id, tags: next });
+        if (values.json) printJson(run);
+        else out(`${run.name}: ${run.tags.length > 0 ? run.tags.join(', ') : 'no tags'}`);
+        return;
+      }
+      case 'delete': {
+        const id = await resolveRun(studio, positionals[0], 'gan-studio runs delete RUN');
+        const { name } = await api(studio, 'runs.get', { id });
+        const { deleted } = await api(studio, 'runs.delete', { id });
+        if (values.json) printJson({ id, deleted });
+        else
+          out(
+            deleted
+              ? `Deleted run "${name}" (${id}) with its checkpoints and samples.`
+              : `Run ${id} was already gone.`,
+          );
+        return;
+      }
+    }
   } finally {
     await studio.close();
   }
 }
+
+/** Flags `train --resume` honours: the config fields a continuation may change. */
+const resumeFlags = new Set(
+  Object.entries(configFlags)
+    .filter(([, { key }]) => key === 'lr' || (continuableFields as readonly string[]).includes(key))
+    .map(([flag]) => flag),
+);
 
 async function train(args: string[]): Promise<void> {
   const flagOptions = Object.fromEntries(
@@ -240,9 +389,26 @@ async function train(args: string[]): Promise<void> {
     dataset: { type: 'string' },
     preset: { type: 'string' },
     resume: { type: 'string' },
+    'from-step': { type: 'string' },
     name: { type: 'string' },
   });
   const v = values as Record<string, string | boolean | undefined>;
+  if (v['resume'] !== undefined) {
+    // A continuation keeps the model and data the checkpoint was trained with: say which flags
+    // cannot apply rather than ignore them.
+    const refused = [...Object.keys(configFlags), 'preset', 'name'].filter(
+      (flag) => v[flag] !== undefined && !resumeFlags.has(flag),
+    );
+    if (refused.length > 0) {
+      throw new UsageError(
+        `${refused.map((f) => `--${f}`).join(', ')} cannot change when a run continues: the checkpoint was trained with the run's own value. ` +
+          `With --resume, only ${[...resumeFlags].map((f) => `--${f}`).join(', ')} and --from-step apply. ` +
+          'To train with other settings, start a new run: gan-studio train --dataset ID …',
+      );
+    }
+  } else if (v['from-step'] !== undefined) {
+    throw new UsageError('--from-step goes with --resume RUN: it picks the checkpoint to continue from.');
+  }
   const config: Record<string, unknown> = {};
   for (const [flag, { key, kind }] of Object.entries(configFlags)) {
     const raw = v[flag];
@@ -255,7 +421,7 @@ async function train(args: string[]): Promise<void> {
       config['lrD'] = value;
     } else config[key] = value;
   }
-  const check = trainConfigSchema.partial().safeParse(config);
+  const check = trainConfigPatchSchema.safeParse(config);
   if (!check.success) {
     const issue = check.error.issues[0]!;
     throw new UsageError(`Invalid --${issue.path.join('.')}: ${issue.message}.`);
@@ -268,7 +434,16 @@ async function train(args: string[]): Promise<void> {
   try {
     let run: RunSummary;
     if (typeof v['resume'] === 'string') {
-      run = await studio.training.resume(v['resume'], config['backend'] as 'auto' | undefined);
+      const fromStep = v['from-step'] === undefined ? undefined : Number(v['from-step']);
+      if (fromStep !== undefined && !Number.isInteger(fromStep))
+        throw new UsageError(`--from-step needs a step number, not "${String(v['from-step'])}".`);
+      const id = await resolveRun(studio, v['resume'], 'gan-studio train --resume RUN');
+      run = await api(studio, 'training.continue', {
+        id,
+        ...(fromStep !== undefined ? { fromStep } : {}),
+        // Only continuable fields are left: the others were refused above.
+        changes: config as ContinueChanges,
+      });
     } else {
       let datasetId = v['dataset'] as string | undefined;
       if (typeof v['data'] === 'string') {
@@ -277,10 +452,10 @@ async function train(args: string[]): Promise<void> {
           throw new Error(detail.error ?? `The folder has no usable images (${detail.status}).`);
         datasetId = detail.id;
       }
-      run = await studio.training.start({
+      run = await api(studio, 'training.start', {
         datasetId: datasetId!,
-        name: v['name'] as string | undefined,
-        preset: v['preset'] as string | undefined,
+        ...(typeof v['name'] === 'string' ? { name: v['name'] } : {}),
+        ...(typeof v['preset'] === 'string' ? { preset: v['preset'] } : {}),
         config: config as Partial<TrainConfigInput>,
       });
     }
@@ -317,14 +492,13 @@ async function train(args: string[]): Promise<void> {
     process.off('SIGINT', onSigint);
     unsubscribe();
     const final = studio.runs.get(runId)!;
-    const last = studio.runs.metrics(runId, ['dLoss', 'gLoss'], 100_000);
     const figures = {
       runId,
       status: final.status,
       step: final.step,
       backend: final.backend,
-      dLoss: last['dLoss']?.at(-1)?.value ?? null,
-      gLoss: last['gLoss']?.at(-1)?.value ?? null,
+      dLoss: final.lastDLoss,
+      gLoss: final.lastGLoss,
       imagesPerSecond: lastIps,
       trainSeconds: final.trainSeconds,
       error: final.error,
@@ -336,6 +510,10 @@ async function train(args: string[]): Promise<void> {
       if (final.error) process.stdout.write(`${final.error}\n`);
       if (final.status === 'paused' || final.status === 'interrupted')
         process.stdout.write(`Resume with: gan-studio train --resume ${runId}\n`);
+      if (final.status === 'finished')
+        process.stdout.write(
+          `Train it further with: gan-studio train --resume ${runId} --steps ${final.totalSteps * 2}\n`,
+        );
     }
     if (final.status === 'failed') process.exitCode = 1;
   } finally {

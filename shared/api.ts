@@ -1,13 +1,23 @@
 import { z } from 'zod';
-import { cacheResolutions, cropModes, trainConfigSchema, backendNames } from './config.js';
-import type {
-  AppInfo,
-  DatasetDetail,
-  DatasetFile,
-  DatasetSummary,
-  MetricSeries,
-  RunDetail,
-  RunSummary,
+import {
+  cacheResolutions,
+  continueChangesSchema,
+  cropModes,
+  trainConfigPatchSchema,
+  backendNames,
+} from './config.js';
+import {
+  runSortKeys,
+  type AppInfo,
+  type DatasetDetail,
+  type DatasetFile,
+  type DatasetSummary,
+  type ExportFile,
+  type RunComparison,
+  type RunDetail,
+  type RunSeries,
+  type RunSummary,
+  type SeriesSet,
 } from './types.js';
 
 /**
@@ -27,6 +37,8 @@ function method<O>() {
 const id = z.string().min(1).max(64);
 const none = z.object({}).strict().default({});
 const tag = z.string().trim().min(1).max(40);
+const metricName = z.string().min(1).max(40);
+const maxPoints = z.number().int().min(10).max(100_000).default(2000);
 
 export const methods = {
   'app.info': method<AppInfo>()(none),
@@ -77,9 +89,17 @@ export const methods = {
 
   'runs.list': method<RunSummary[]>()(
     z
-      .object({ status: z.string().max(20).optional() })
+      .object({
+        status: z.string().max(20).optional(),
+        datasetId: id.optional(),
+        tag: tag.optional(),
+        /** Words that must all appear in the name or the notes (any case). */
+        search: z.string().trim().max(200).optional(),
+        sort: z.enum(runSortKeys).default('created'),
+        order: z.enum(['asc', 'desc']).default('desc'),
+      })
       .strict()
-      .default({}),
+      .default({ sort: 'created', order: 'desc' }),
   ),
   'runs.get': method<RunDetail>()(z.object({ id }).strict()),
   'runs.update': method<RunSummary>()(
@@ -96,12 +116,30 @@ export const methods = {
   'runs.starCheckpoint': method<{ step: number; starred: boolean }>()(
     z.object({ id, step: z.number().int().min(0), starred: z.boolean() }).strict(),
   ),
-  'runs.metrics': method<MetricSeries>()(
+  'runs.metrics': method<RunSeries>()(
+    z.object({ id, names: z.array(metricName).max(20).optional(), maxPoints }).strict(),
+  ),
+  /** Several runs' series on one step grid, downsampled alike: what a comparison overlays. */
+  'runs.series': method<SeriesSet>()(
     z
       .object({
-        id,
-        names: z.array(z.string().max(40)).max(20).optional(),
-        maxPoints: z.number().int().min(10).max(100_000).default(2000),
+        ids: z.array(id).min(1).max(8),
+        names: z.array(metricName).max(20).optional(),
+        maxPoints,
+      })
+      .strict(),
+  ),
+  'runs.compare': method<RunComparison>()(z.object({ ids: z.array(id).min(2).max(8) }).strict()),
+  /**
+   * Metrics of one or more runs as a file. Without maxPoints every recorded row; with it, the
+   * series as a comparison shows them.
+   */
+  'runs.export': method<ExportFile>()(
+    z
+      .object({
+        ids: z.array(id).min(1).max(8),
+        format: z.enum(['csv', 'json']),
+        maxPoints: z.number().int().min(10).max(100_000).optional(),
       })
       .strict(),
   ),
@@ -111,7 +149,7 @@ export const methods = {
       .object({
         datasetId: id,
         name: z.string().trim().min(1).max(120).optional(),
-        config: trainConfigSchema.partial().default({}),
+        config: trainConfigPatchSchema.default({}),
         preset: z.string().max(40).optional(),
       })
       .strict(),
@@ -121,6 +159,19 @@ export const methods = {
     z.object({ id, backend: z.enum(['auto', ...backendNames]).optional() }).strict(),
   ),
   'training.stop': method<RunSummary>()(z.object({ id }).strict()),
+  /**
+   * Goes on training a stopped, paused, failed, interrupted or finished run from its latest
+   * checkpoint (or the one at fromStep), with the changes given.
+   */
+  'training.continue': method<RunSummary>()(
+    z
+      .object({
+        id,
+        fromStep: z.number().int().min(0).optional(),
+        changes: continueChangesSchema.default({}),
+      })
+      .strict(),
+  ),
 } as const;
 
 export type Methods = typeof methods;

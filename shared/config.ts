@@ -67,6 +67,81 @@ export const trainConfigSchema = z.object({
 
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
+export type ConfigField = keyof TrainConfig;
+
+type PatchShape<S> = { [K in keyof S]: S[K] extends z.ZodDefault<infer T> ? z.ZodOptional<T> : never };
+
+/**
+ * The config's fields with no defaults: a patch names only what it sets. zod 4's `.partial()`
+ * still fills defaults, so a partial config would silently override a preset's values.
+ */
+function patchShape(): PatchShape<typeof trainConfigSchema.shape> {
+  const shape = trainConfigSchema.shape;
+  const entries = Object.entries(shape).map(([key, field]) => [key, field.unwrap().optional()]);
+  return Object.fromEntries(entries) as PatchShape<typeof shape>;
+}
+
+export const trainConfigPatchSchema = z.object(patchShape()).strict();
+export type TrainConfigPatch = z.infer<typeof trainConfigPatchSchema>;
+
+/**
+ * What may change when a run continues from a checkpoint: its length, learning rates, where it
+ * trains and how often it reports. Everything else shapes the model or the data the checkpoint
+ * was trained on, so it can only change in a new run.
+ */
+export const continuableFields = [
+  'steps',
+  'lrG',
+  'lrD',
+  'backend',
+  'threads',
+  'metricsEvery',
+  'sampleEvery',
+  'checkpointMinutes',
+  'keepCheckpoints',
+] as const satisfies readonly ConfigField[];
+export type ContinuableField = (typeof continuableFields)[number];
+
+export const continueChangesSchema = trainConfigPatchSchema.pick({
+  steps: true,
+  lrG: true,
+  lrD: true,
+  backend: true,
+  threads: true,
+  metricsEvery: true,
+  sampleEvery: true,
+  checkpointMinutes: true,
+  keepCheckpoints: true,
+});
+export type ContinueChanges = z.infer<typeof continueChangesSchema>;
+
+/** Every config field in the order people read them, with the label the UI and CLI show. */
+export const configFieldLabels: Record<ConfigField, string> = {
+  resolution: 'Resolution (px)',
+  latentSize: 'Latent size',
+  width: 'Width',
+  batchSize: 'Batch size',
+  steps: 'Steps',
+  lrG: 'Learning rate G',
+  lrD: 'Learning rate D',
+  beta1: 'Adam β1',
+  beta2: 'Adam β2',
+  loss: 'Loss',
+  diffAugment: 'DiffAugment',
+  augmentPolicy: 'Augment policy',
+  emaDecay: 'EMA decay',
+  seed: 'Seed',
+  metricsEvery: 'Metrics every (steps)',
+  sampleEvery: 'Sample every (steps)',
+  sampleCount: 'Sample count',
+  checkpointMinutes: 'Checkpoint every (min)',
+  keepCheckpoints: 'Checkpoints kept',
+  crop: 'Crop',
+  flip: 'Flip',
+  backend: 'Backend asked for',
+  threads: 'CPU threads asked for',
+};
+export const configFields = Object.keys(configFieldLabels) as ConfigField[];
 
 export const defaultTrainConfig: TrainConfig = trainConfigSchema.parse({});
 

@@ -1,4 +1,4 @@
-import type { RunStatus } from './types.js';
+import type { CheckpointInfo, RunStatus, RunSummary } from './types.js';
 
 /** Events pushed from the engine to the UI. Each is declared once, with its payload type. */
 export interface EventPayloads {
@@ -12,6 +12,10 @@ export interface EventPayloads {
   };
   'run.metrics': { runId: string; points: { step: number; values: Record<string, number> }[] };
   'run.sample': { runId: string; step: number; url: string };
+  /** A run's row changed (renamed, tagged, continued with a new config, moved on a step). */
+  'run.updated': { run: RunSummary };
+  /** A run's checkpoints changed: one written, pruned, starred or discarded. */
+  'run.checkpoints': { runId: string; checkpoints: CheckpointInfo[] };
   'dataset.progress': {
     datasetId: string;
     phase: 'scanning' | 'caching' | 'thumbnails';
@@ -27,6 +31,8 @@ export const eventNames = [
   'run.progress',
   'run.metrics',
   'run.sample',
+  'run.updated',
+  'run.checkpoints',
   'dataset.progress',
   'dataset.status',
 ] as const satisfies readonly EventName[];

@@ -1,4 +1,4 @@
-import type { BackendName, CropMode, TrainConfig } from './config.js';
+import type { BackendName, ConfigField, CropMode, TrainConfig } from './config.js';
 
 export interface BackendStatus {
   name: BackendName;
@@ -126,14 +126,106 @@ export interface RunSummary {
   /** Seconds spent training, summed over sessions. */
   trainSeconds: number;
   error: string | null;
+  /** Config fields the runs list shows as columns. */
+  loss: TrainConfig['loss'];
+  lrG: number;
+  lrD: number;
+  batchSize: number;
+  /** The last recorded losses; null before the first metrics arrive. */
+  lastDLoss: number | null;
+  lastGLoss: number | null;
+}
+
+export const runSortKeys = [
+  'name',
+  'status',
+  'dataset',
+  'resolution',
+  'loss',
+  'lrG',
+  'lrD',
+  'batchSize',
+  'steps',
+  'backend',
+  'duration',
+  'dLoss',
+  'gLoss',
+  'created',
+] as const;
+export type RunSortKey = (typeof runSortKeys)[number];
+
+export type ConfigValue = TrainConfig[ConfigField];
+
+/** One field a continuation changed. */
+export interface ConfigChange {
+  field: ConfigField;
+  from: ConfigValue;
+  to: ConfigValue;
+}
+
+export const runEventKinds = [
+  'created',
+  'started',
+  'continued',
+  'paused',
+  'stopped',
+  'finished',
+  'failed',
+  'interrupted',
+] as const;
+export type RunEventKind = (typeof runEventKinds)[number];
+
+/**
+ * One entry of a run's history. 'started' opens a training session (the first one or a resume);
+ * 'continued' is the user's request to go on, with what changed and from which checkpoint.
+ */
+export interface RunEvent {
+  kind: RunEventKind;
+  /** Wall-clock time, ms since the epoch. */
+  at: number;
+  step: number;
+  /** 'started': seconds trained before this session, to map wall time to training time. */
+  trainSeconds?: number;
+  /** 'continued': the config fields it changed (none when it only resumed). */
+  changes?: ConfigChange[];
+  /** 'continued': the checkpoint it went on from; null when there was none (step 0). */
+  fromStep?: number | null;
+  /** 'continued' from an earlier checkpoint: the later checkpoints it removed. */
+  discardedCheckpoints?: number[];
+  /** 'failed', 'paused' by divergence, 'interrupted': what went wrong. */
+  error?: string;
+}
+
+export interface CheckpointInfo {
+  step: number;
+  createdAt: number;
+  starred: boolean;
+}
+
+/** Final and best (lowest) value of one metric. */
+export interface MetricStat {
+  name: string;
+  count: number;
+  last: number;
+  lastStep: number;
+  min: number;
+  minStep: number;
 }
 
 export interface RunDetail extends RunSummary {
   config: TrainConfig;
   /** Why each better backend was skipped when the run started. */
   backendNotes: BackendStatus[];
+  /** The dataset it trains on; null once the dataset was removed. */
+  dataset: { id: string; name: string; path: string; imageCount: number; status: DatasetStatus } | null;
   samples: { step: number; url: string }[];
-  checkpoints: { step: number; createdAt: number; starred: boolean }[];
+  checkpoints: CheckpointInfo[];
+  history: RunEvent[];
+  /** When training first started and when it last finished (null if not yet). */
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** Final and best values of every recorded metric. */
+  stats: MetricStat[];
 }
 
 export interface MetricPoint {
@@ -142,3 +234,55 @@ export interface MetricPoint {
 }
 
 export type MetricSeries = Record<string, MetricPoint[]>;
+
+/**
+ * One metric of one run, as columns. When the run has more points than asked for, each point
+ * stands for a bucket of steps: value is the bucket's mean, min and max its extremes, step and
+ * seconds those of its last point.
+ */
+export interface SeriesColumns {
+  step: number[];
+  /** Training time in seconds at each point (pauses left out). */
+  seconds: number[];
+  value: number[];
+  min?: number[];
+  max?: number[];
+}
+
+export interface RunSeries {
+  runId: string;
+  metrics: Record<string, SeriesColumns>;
+}
+
+/**
+ * Series of one or more runs on one grid: every run's buckets cover the same steps, so their
+ * points line up step for step.
+ */
+export interface SeriesSet {
+  /** Steps per bucket; 0 when every recorded point is there. */
+  bucket: number;
+  runs: RunSeries[];
+}
+
+export interface ConfigRow {
+  field: ConfigField;
+  label: string;
+  /** One value per compared run, in the order of the runs. */
+  values: ConfigValue[];
+  differs: boolean;
+}
+
+export interface RunComparison {
+  runs: RunDetail[];
+  /** Every config field, those whose values differ marked. */
+  config: ConfigRow[];
+  differing: ConfigField[];
+  /** Steps at which any of the runs has a sample grid, ascending. */
+  sampleSteps: number[];
+}
+
+export interface ExportFile {
+  fileName: string;
+  mimeType: string;
+  content: string;
+}

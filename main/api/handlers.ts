@@ -7,7 +7,9 @@ import type { Studio } from './studio.js';
 
 /** One handler per API method; inputs arrive validated against their shared/ schemas. */
 export function createHandlers(studio: Studio): Handlers {
-  const { runs, datasets, training } = studio;
+  const { runs, datasets, training, runService } = studio;
+  const checkpointsOf = (id: string) =>
+    runs.checkpoints(id).map(({ step, createdAt, starred }) => ({ step, createdAt, starred }));
   const requireRun = (id: string) => {
     const run = runs.get(id);
     if (!run)
@@ -42,11 +44,14 @@ export function createHandlers(studio: Studio): Handlers {
       return { key, count };
     },
 
-    'runs.list': ({ status }) => runs.list(status ? { status } : {}).map(toSummary),
-    'runs.get': ({ id }) => training.detail(id),
+    'runs.list': (query) => runService.list(query),
+    'runs.get': ({ id }) => runService.detail(id),
     'runs.update': ({ id, ...patch }) => {
       requireRun(id);
-      return toSummary(runs.update(id, patch)!);
+      const run = toSummary(runs.update(id, patch)!);
+      // Every window and tab showing the run renames it at once.
+      studio.events.emit('run.updated', { run });
+      return run;
     },
     'runs.delete': async ({ id }) => ({ deleted: await training.delete(id) }),
     'runs.starCheckpoint': ({ id, step, starred }) => {
@@ -58,16 +63,18 @@ export function createHandlers(studio: Studio): Handlers {
           'step',
         );
       }
+      studio.events.emit('run.checkpoints', { runId: id, checkpoints: checkpointsOf(id) });
       return { step, starred };
     },
-    'runs.metrics': ({ id, names, maxPoints }) => {
-      requireRun(id);
-      return runs.metrics(id, names, maxPoints);
-    },
+    'runs.metrics': ({ id, names, maxPoints }) => runService.series([id], names, maxPoints).runs[0]!,
+    'runs.series': ({ ids, names, maxPoints }) => runService.series(ids, names, maxPoints),
+    'runs.compare': ({ ids }) => runService.compare(ids),
+    'runs.export': ({ ids, format, maxPoints }) => runService.export(ids, format, maxPoints),
 
     'training.start': (input) => training.start(input),
     'training.pause': ({ id }) => training.pause(id),
     'training.resume': ({ id, backend }) => training.resume(id, backend),
     'training.stop': ({ id }) => training.stop(id),
+    'training.continue': ({ id, fromStep, changes }) => training.continue(id, { fromStep, changes }),
   };
 }

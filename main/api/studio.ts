@@ -9,6 +9,8 @@ import { RunStore } from '../store/runs.js';
 import { DatasetService } from '../datasets/service.js';
 import { TrainingManager } from '../training/host/manager.js';
 import { probeBackends } from '../training/host/probe.js';
+import { RunsService } from '../runs/service.js';
+import { sampleUrl } from '../training/host/manager.js';
 import { EventBus } from './event-bus.js';
 import { createHandlers } from './handlers.js';
 import { createRouter, type Router } from './router.js';
@@ -63,6 +65,8 @@ export class Studio {
   readonly runs: RunStore;
   readonly datasets: DatasetService;
   readonly training: TrainingManager;
+  /** Past runs: the list, a run's story, comparisons and exports. */
+  readonly runService: RunsService;
   readonly router: Router;
   readonly media: MediaResolver;
   private backends: Promise<BackendStatus[]> | null = null;
@@ -86,9 +90,15 @@ export class Studio {
       maxConcurrent: options.maxConcurrentRuns ?? Math.max(1, os.availableParallelism() - 1),
       caches: {
         datasetSize: (id) => this.datasets.get(id).imageCount,
+        datasetName: (id) => this.datasets.get(id).name,
         ensureCache: (id, s) =>
           this.datasets.buildCache({ id, resolution: s.resolution as 32, crop: s.crop, flip: s.flip }),
       },
+    });
+    this.runService = new RunsService({
+      runs: this.runs,
+      datasets: { get: (id) => datasetStore.get(id) },
+      sampleUrl,
     });
     this.media = new MediaResolver(this);
     this.router = createRouter(createHandlers(this), {

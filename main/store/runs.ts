@@ -1,7 +1,17 @@
 import { trainConfigSchema, type BackendName, type TrainConfig } from '../../shared/config.js';
-import type { BackendStatus, MetricSeries, RunStatus, RunSummary } from '../../shared/types.js';
+import type {
+  BackendStatus,
+  MetricSeries,
+  RunEvent,
+  RunEventKind,
+  RunStatus,
+  RunSummary,
+} from '../../shared/types.js';
 import type { Connection } from './database.js';
 import { newId } from './ids.js';
+import { MetricStore, type MetricRow } from './metrics.js';
+
+export type { MetricRow } from './metrics.js';
 
 interface RunRow {
   id: string;
@@ -22,6 +32,8 @@ interface RunRow {
   threads: number | null;
   created_at: number;
   updated_at: number;
+  last_d_loss: number | null;
+  last_g_loss: number | null;
 }
 
 export interface RunRecord extends RunSummary {
@@ -31,8 +43,14 @@ export interface RunRecord extends RunSummary {
   owner: string | null;
 }
 
+// The last losses are one index seek each on metrics(run_id, name, step).
 const selectRun = `
-  SELECT r.*, d.name AS dataset_name FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id`;
+  SELECT r.*, d.name AS dataset_name,
+    (SELECT value FROM metrics m WHERE m.run_id = r.id AND m.name = 'dLoss' ORDER BY m.step DESC LIMIT 1)
+      AS last_d_loss,
+    (SELECT value FROM metrics m WHERE m.run_id = r.id AND m.name = 'gLoss' ORDER BY m.step DESC LIMIT 1)
+      AS last_g_loss
+  FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id`;
 
 function toRecord(row: RunRow): RunRecord {
   const config = trainConfigSchema.parse(JSON.parse(row.config_json));
@@ -53,6 +71,12 @@ function toRecord(row: RunRow): RunRecord {
     updatedAt: row.updated_at,
     trainSeconds: row.train_seconds,
     error: row.error,
+    loss: config.loss,
+    lrG: config.lrG,
+    lrD: config.lrD,
+    batchSize: config.batchSize,
+    lastDLoss: row.last_d_loss,
+    lastGLoss: row.last_g_loss,
     config,
     backendNotes: JSON.parse(row.backend_notes_json) as BackendStatus[],
     owner: row.owner,
@@ -64,8 +88,6 @@ export function toSummary(record: RunRecord): RunSummary {
   return summary;
 }
 
-type MetricPointRow = { step: number; value: number };
-
 export interface NewRun {
   name: string;
   datasetId: string | null;
@@ -73,14 +95,19 @@ export interface NewRun {
   status?: RunStatus;
 }
 
-export interface MetricRow {
+interface EventRow {
+  at: number;
   step: number;
-  wallTime: number;
-  values: Record<string, number>;
+  kind: string;
+  detail_json: string;
 }
 
 export class RunStore {
-  constructor(private readonly conn: Connection) {}
+  readonly metricStore: MetricStore;
+
+  constructor(private readonly conn: Connection) {
+    this.metricStore = new MetricStore(conn);
+  }
 
   list(filter: { status?: string } = {}): RunRecord[] {
     const rows = filter.status
@@ -144,7 +171,10 @@ export class RunStore {
     if (patch.step !== undefined) columns['step'] = patch.step;
     if (patch.error !== undefined) columns['error'] = patch.error;
     if (patch.trainSeconds !== undefined) columns['train_seconds'] = patch.trainSeconds;
-    if (patch.config !== undefined) columns['config_json'] = JSON.stringify(patch.config);
+    if (patch.config !== undefined) {
+      columns['config_json'] = JSON.stringify(patch.config);
+      columns['total_steps'] = patch.config.steps;
+    }
     if (patch.owner !== undefined) columns['owner'] = patch.owner;
     if (patch.threads !== undefined) columns['threads'] = patch.threads;
     columns['updated_at'] = Date.now();
@@ -164,71 +194,68 @@ export class RunStore {
    */
   markInterrupted(isAlive: (owner: string) => boolean): number {
     const stale = this.conn
-      .prepare<[], { id: string; owner: string | null }>(
-        `SELECT id, owner FROM runs WHERE status IN ('running', 'queued')`,
+      .prepare<[], { id: string; owner: string | null; step: number }>(
+        `SELECT id, owner, step FROM runs WHERE status IN ('running', 'queued')`,
       )
       .all()
       .filter((r) => r.owner === null || !isAlive(r.owner));
     const mark = this.conn.prepare(
       `UPDATE runs SET status = 'interrupted', owner = NULL, updated_at = ? WHERE id = ?`,
     );
-    this.conn.transaction(() => stale.forEach((r) => mark.run(Date.now(), r.id)));
+    this.conn.transaction(() =>
+      stale.forEach((r) => {
+        mark.run(Date.now(), r.id);
+        this.addEvent(r.id, { kind: 'interrupted', step: r.step });
+      }),
+    );
     return stale.length;
   }
 
-  /** Writes many metric points in one transaction: one fsync instead of thousands. */
-  insertMetrics(runId: string, rows: readonly MetricRow[]): void {
-    if (rows.length === 0) return;
-    const insert = this.conn.prepare(
-      'INSERT INTO metrics (run_id, step, wall_time, name, value) VALUES (?, ?, ?, ?, ?)',
-    );
-    this.conn.transaction(() => {
-      for (const row of rows) {
-        for (const [name, value] of Object.entries(row.values)) {
-          // SQLite stores NaN as NULL, which the schema refuses; a non-finite loss is reported
-          // through the run's status instead.
-          if (Number.isFinite(value)) insert.run(runId, row.step, row.wallTime, name, value);
-        }
-      }
-    });
+  /** Appends to a run's history; `at` defaults to now. */
+  addEvent(runId: string, event: Omit<RunEvent, 'at'> & { at?: number }): void {
+    const { kind, step, at, ...detail } = event;
+    this.conn
+      .prepare('INSERT INTO run_events (run_id, at, step, kind, detail_json) VALUES (?, ?, ?, ?, ?)')
+      .run(runId, at ?? Date.now(), step, kind, JSON.stringify(detail));
   }
 
-  /** Drops metrics past a step: a resumed run rewinds to its checkpoint and writes them again. */
+  /** A run's history, oldest first. */
+  history(runId: string): RunEvent[] {
+    return this.conn
+      .prepare<[string], EventRow>(
+        'SELECT at, step, kind, detail_json FROM run_events WHERE run_id = ? ORDER BY id',
+      )
+      .all(runId)
+      .map((row) => ({
+        ...(JSON.parse(row.detail_json) as Omit<RunEvent, 'at' | 'step' | 'kind'>),
+        kind: row.kind as RunEventKind,
+        at: row.at,
+        step: row.step,
+      }));
+  }
+
+  /** Writes many metric points (and their block summaries) in one transaction. */
+  insertMetrics(runId: string, rows: readonly MetricRow[]): void {
+    this.metricStore.insert(runId, rows);
+  }
+
+  /** Drops metrics and samples past a step: a resumed run rewinds to its checkpoint and writes them again. */
   truncateAfter(runId: string, step: number): void {
     this.conn.transaction(() => {
-      this.conn.prepare('DELETE FROM metrics WHERE run_id = ? AND step > ?').run(runId, step);
+      this.metricStore.truncateAfter(runId, step);
       this.conn.prepare('DELETE FROM samples WHERE run_id = ? AND step > ?').run(runId, step);
     });
   }
 
   /**
-   * Reads metric series, averaging buckets of consecutive points when a series is longer than
-   * maxPoints, so a run with millions of rows still opens its charts quickly.
+   * A run's metric series as points: every point when a series has at most maxPoints, else the
+   * means of buckets of steps (see MetricStore.read).
    */
   metrics(runId: string, names: readonly string[] | undefined, maxPoints: number): MetricSeries {
-    const available = this.conn
-      .prepare<[string], { name: string; n: number; lo: number; hi: number }>(
-        'SELECT name, COUNT(*) AS n, MIN(step) AS lo, MAX(step) AS hi FROM metrics WHERE run_id = ? GROUP BY name',
-      )
-      .all(runId);
+    const [run] = this.metricStore.read([runId], names, maxPoints).runs;
     const series: MetricSeries = {};
-    for (const { name, n, lo, hi } of available) {
-      if (names && !names.includes(name)) continue;
-      if (n <= maxPoints) {
-        series[name] = this.conn
-          .prepare<[string, string], MetricPointRow>(
-            'SELECT step, value FROM metrics WHERE run_id = ? AND name = ? ORDER BY step',
-          )
-          .all(runId, name);
-      } else {
-        const bucket = Math.max(1, Math.ceil((hi - lo + 1) / maxPoints));
-        series[name] = this.conn
-          .prepare<[{ run: string; name: string; lo: number; bucket: number }], MetricPointRow>(
-            `SELECT MAX(step) AS step, AVG(value) AS value FROM metrics
-             WHERE run_id = @run AND name = @name GROUP BY CAST((step - @lo) / @bucket AS INTEGER) ORDER BY step`,
-          )
-          .all({ run: runId, name, lo, bucket });
-      }
+    for (const [name, { step, value }] of Object.entries(run?.metrics ?? {})) {
+      series[name] = step.map((s, i) => ({ step: s, value: value[i]! }));
     }
     return series;
   }

@@ -5,6 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase, StoreOpenError } from '../../main/store/database.js';
 import { latestVersion } from '../../main/store/migrations/index.js';
 import { migration0010 } from '../../main/store/migrations/0010-initial.js';
+import { migration0020 } from '../../main/store/migrations/0020-run-owner.js';
+import { migration0030 } from '../../main/store/migrations/0030-run-threads.js';
+import { migration0040 } from '../../main/store/migrations/0040-run-history.js';
+import { RunStore } from '../../main/store/runs.js';
+import { defaultTrainConfig } from '../../shared/config.js';
 import { tempDir } from '../helpers/temp.js';
 
 describe('openDatabase', () => {
@@ -95,6 +100,81 @@ describe('openDatabase', () => {
       owner: null,
     });
     expect(conn.db.pragma('user_version', { simple: true })).toBe(latestVersion);
+    conn.close();
+  });
+
+  it('migration 40 gives runs a history that goes with the run', () => {
+    const dir = tempDir();
+    const raw = new Database(path.join(dir, 'studio.db'));
+    for (const m of [migration0010, migration0020, migration0030]) m.up(raw);
+    raw.pragma('user_version = 30');
+    raw
+      .prepare(
+        `INSERT INTO runs (id, name, status, config_json, total_steps, created_at, updated_at)
+         VALUES ('run-old', 'old run', 'paused', '{}', 100, 1, 1)`,
+      )
+      .run();
+    raw.close();
+    const conn = openDatabase(dir);
+    const runs = new RunStore(conn);
+    expect(runs.history('run-old')).toEqual([]);
+    runs.addEvent('run-old', { kind: 'continued', step: 40, at: 5, fromStep: 40, changes: [] });
+    expect(runs.history('run-old')).toEqual([
+      { kind: 'continued', step: 40, at: 5, fromStep: 40, changes: [] },
+    ]);
+    runs.delete('run-old');
+    expect(conn.db.prepare('SELECT COUNT(*) FROM run_events').pluck().get()).toBe(0);
+    conn.close();
+  });
+
+  it('migration 50 summarises the metrics already stored exactly as new writes are summarised', () => {
+    const dir = tempDir();
+    const raw = new Database(path.join(dir, 'studio.db'));
+    for (const m of [migration0010, migration0020, migration0030, migration0040]) m.up(raw);
+    raw.pragma('user_version = 40');
+    const insertRun = raw.prepare(
+      `INSERT INTO runs (id, name, status, config_json, total_steps, created_at, updated_at)
+       VALUES (?, ?, 'finished', '{"metricsEvery":1}', 100, 1, 1)`,
+    );
+    insertRun.run('run-old', 'old run');
+    const insert = raw.prepare(
+      'INSERT INTO metrics (run_id, step, wall_time, name, value) VALUES (?, ?, ?, ?, ?)',
+    );
+    const rows = Array.from({ length: 9000 }, (_, i) => ({
+      step: (i + 1) * 5,
+      wallTime: 1000 + i,
+      values: { dLoss: Math.cos(i / 50) + (i % 7) / 10, gLoss: (i * 31) % 17 },
+    }));
+    raw.transaction(() => {
+      for (const row of rows) {
+        for (const [name, value] of Object.entries(row.values))
+          insert.run('run-old', row.step, row.wallTime, name, value);
+      }
+    })();
+    raw.close();
+
+    const conn = openDatabase(dir);
+    const runs = new RunStore(conn);
+    const fresh = runs.create({
+      name: 'new',
+      datasetId: null,
+      config: { ...defaultTrainConfig, metricsEvery: 1 },
+    });
+    runs.insertMetrics(fresh.id, rows);
+    const blocks = (id: string) =>
+      conn.db
+        .prepare(
+          `SELECT name, width, block, n, ROUND(sum, 6) AS sum, min, min_step, max, first_step, last_step, last_wall
+           FROM metric_blocks WHERE run_id = ? ORDER BY width, name, block`,
+        )
+        .all(id);
+    // Its config's metrics interval (1) decides the narrowest blocks (8 steps), as for new runs.
+    expect(blocks('run-old').length).toBeGreaterThan(2000);
+    expect(blocks('run-old')[0]).toMatchObject({ width: 8 });
+    expect(blocks('run-old')).toEqual(blocks(fresh.id));
+    expect(runs.metricStore.read(['run-old'], ['dLoss'], 500).runs[0]!.metrics['dLoss']).toEqual(
+      runs.metricStore.read([fresh.id], ['dLoss'], 500).runs[0]!.metrics['dLoss'],
+    );
     conn.close();
   });
 });

@@ -88,6 +88,8 @@ describe('TrainingManager', () => {
         'run.progress',
         'run.metrics',
         'run.sample',
+        'run.checkpoints',
+        'run.updated',
       ]),
     );
     expect((await s.training.stop(run.id)).status).toBe('stopped');

@@ -2,6 +2,8 @@ import type { Database } from 'better-sqlite3';
 import { migration0010 } from './0010-initial.js';
 import { migration0020 } from './0020-run-owner.js';
 import { migration0030 } from './0030-run-threads.js';
+import { migration0040 } from './0040-run-history.js';
+import { migration0050 } from './0050-metric-blocks.js';
 
 export interface Migration {
   version: number;
@@ -10,7 +12,13 @@ export interface Migration {
 }
 
 /** Versions only ever increase; numbered with gaps so a fix can slot in between. */
-export const migrations: readonly Migration[] = [migration0010, migration0020, migration0030];
+export const migrations: readonly Migration[] = [
+  migration0010,
+  migration0020,
+  migration0030,
+  migration0040,
+  migration0050,
+];
 
 export const latestVersion = migrations[migrations.length - 1]?.version ?? 0;
 

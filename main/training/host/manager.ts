@@ -9,7 +9,7 @@ import {
   type TrainConfig,
   type TrainConfigInput,
 } from '../../../shared/config.js';
-import type { RunDetail, RunSummary } from '../../../shared/types.js';
+import type { RunStatus, RunSummary } from '../../../shared/types.js';
 import type { Emit } from '../../../shared/events.js';
 import type { RunRecord, RunStore, MetricRow } from '../../store/runs.js';
 import { toSummary } from '../../store/runs.js';
@@ -18,10 +18,13 @@ import { startWorker } from '../../worker-start.js';
 import { writeFileAtomic } from '../../atomic-files.js';
 import { ownerAlive, thisProcess } from '../../owner.js';
 import { checkpointStep } from '../run-files.js';
+import { planContinuation, type ContinueRequest } from '../../runs/continuation.js';
+import { defaultRunName } from '../../runs/names.js';
 
 /** What the manager needs from the dataset side: a ready training cache for a run's settings. */
 export interface CacheProvider {
   datasetSize(datasetId: string): number;
+  datasetName(datasetId: string): string;
   ensureCache(
     datasetId: string,
     settings: { resolution: number; crop: TrainConfig['crop']; flip: boolean },
@@ -51,6 +54,8 @@ interface ActiveRun {
   pendingPush: MetricRow[];
   lastPush: number;
   lastProgress: { step: number; imagesPerSecond: number } | null;
+  /** A push held back by the rate limit goes out when this fires, so the last update is never lost. */
+  pushTimer: NodeJS.Timeout | null;
   ended: Promise<void>;
   requested: 'pause' | 'stop' | null;
   /** Fixed for the run: read once at launch rather than from the store on every UI push. */
@@ -105,17 +110,6 @@ export class TrainingManager {
     }
   }
 
-  detail(id: string): RunDetail {
-    const run = this.require(id);
-    return {
-      ...run,
-      samples: this.opts.runs.samples(id).map((s) => ({ step: s.step, url: sampleUrl(id, s.file) })),
-      checkpoints: this.opts.runs
-        .checkpoints(id)
-        .map(({ step, createdAt, starred }) => ({ step, createdAt, starred })),
-    };
-  }
-
   async start(input: {
     datasetId: string;
     name?: string | undefined;
@@ -132,8 +126,15 @@ export class TrainingManager {
     const config = parsed.data;
     const datasetSize = this.opts.caches.datasetSize(input.datasetId);
     const name =
-      input.name ?? `${config.resolution}px ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
+      input.name ??
+      defaultRunName(
+        this.opts.caches.datasetName(input.datasetId),
+        config,
+        base,
+        this.opts.runs.list().filter((r) => r.datasetId === input.datasetId).length,
+      );
     const run = this.opts.runs.create({ name, datasetId: input.datasetId, config });
+    this.opts.runs.addEvent(run.id, { kind: 'created', step: 0 });
     const dir = runFolder(this.opts.dataDir, run.id);
     fs.mkdirSync(path.join(dir, 'samples'), { recursive: true });
     fs.mkdirSync(path.join(dir, 'checkpoints'), { recursive: true });
@@ -204,6 +205,7 @@ export class TrainingManager {
         pendingPush: [],
         lastPush: 0,
         lastProgress: null,
+        pushTimer: null,
         requested: null,
         ended: Promise.resolve(),
         totalSteps: run.totalSteps,
@@ -215,14 +217,17 @@ export class TrainingManager {
           if (settled) return;
           settled = true;
           this.flush(activeRun);
+          // The last points and progress reach the UI before the status that ends the run.
+          this.push(activeRun);
           const seconds = activeRun.trainSecondsBefore + (Date.now() - activeRun.startedAt) / 1000;
-          this.opts.runs.update(runId, {
+          const ended = this.opts.runs.update(runId, {
             status,
             error,
             owner: null,
             trainSeconds: seconds,
             ...(step !== null ? { step } : {}),
           });
+          if (ended) this.recordEnd(runId, status, ended.step, error);
           this.active.delete(runId);
           this.emitStatus(runId);
           resolve();
@@ -266,7 +271,13 @@ export class TrainingManager {
         });
       });
       this.active.set(runId, activeRun);
-      this.opts.runs.update(runId, { status: 'running', error: null });
+      this.opts.runs.update(runId, { status: 'running', error: null, step: latest?.step ?? 0 });
+      this.opts.runs.addEvent(runId, {
+        kind: 'started',
+        step: latest?.step ?? 0,
+        at: activeRun.startedAt,
+        trainSeconds: run.trainSeconds,
+      });
       this.emitStatus(runId);
       this.ensureFlushTimer();
       worker.postMessage(start satisfies ToWorker);
@@ -333,16 +344,29 @@ export class TrainingManager {
         runs.addCheckpoint(run.runId, message.step, message.file);
         runs.update(run.runId, { step: message.step });
         this.pruneCheckpoints(run.runId);
+        this.emitCheckpoints(run.runId);
         break;
       case 'ended':
         break;
     }
   }
 
+  /** Pushes now if the last push is old enough, else once it is: at most ~10 pushes a second. */
   private maybePush(run: ActiveRun): void {
-    const now = Date.now();
-    if (now - run.lastPush < pushIntervalMs) return;
-    run.lastPush = now;
+    const wait = run.lastPush + pushIntervalMs - Date.now();
+    if (wait <= 0) this.push(run);
+    else if (!run.pushTimer) {
+      run.pushTimer = setTimeout(() => {
+        run.pushTimer = null;
+        if (this.active.get(run.runId) === run) this.push(run);
+      }, wait);
+    }
+  }
+
+  private push(run: ActiveRun): void {
+    if (run.pushTimer) clearTimeout(run.pushTimer);
+    run.pushTimer = null;
+    run.lastPush = Date.now();
     const { emit } = this.opts;
     if (run.pendingPush.length > 0) {
       emit('run.metrics', {
@@ -362,6 +386,7 @@ export class TrainingManager {
         imagesPerSecond,
         etaSeconds: stepsPerSecond > 0 ? Math.max(0, (total - step) / stepsPerSecond) : null,
       });
+      run.lastProgress = null;
     }
   }
 
@@ -392,6 +417,19 @@ export class TrainingManager {
     this.opts.emit('run.status', { runId, status: run.status, step: run.step, error: run.error });
   }
 
+  private emitCheckpoints(runId: string): void {
+    const checkpoints = this.opts.runs
+      .checkpoints(runId)
+      .map(({ step, createdAt, starred }) => ({ step, createdAt, starred }));
+    this.opts.emit('run.checkpoints', { runId, checkpoints });
+  }
+
+  /** How a session ended, in the run's history. */
+  private recordEnd(runId: string, status: RunStatus, step: number, error: string | null): void {
+    if (status === 'running' || status === 'queued') return;
+    this.opts.runs.addEvent(runId, { kind: status, step, ...(error ? { error } : {}) });
+  }
+
   async pause(id: string): Promise<RunSummary> {
     return this.request(id, 'pause');
   }
@@ -402,7 +440,10 @@ export class TrainingManager {
     if (!this.active.has(id)) {
       const idx = this.queue.indexOf(id);
       if (idx >= 0) this.queue.splice(idx, 1);
-      if (run.status !== 'finished') this.opts.runs.update(id, { status: 'stopped', owner: null });
+      if (run.status !== 'finished') {
+        this.opts.runs.update(id, { status: 'stopped', owner: null });
+        if (run.status !== 'stopped') this.recordEnd(id, 'stopped', run.step, null);
+      }
       this.emitStatus(id);
       return toSummary(this.require(id));
     }
@@ -418,6 +459,7 @@ export class TrainingManager {
         const idx = this.queue.indexOf(id);
         if (idx >= 0) this.queue.splice(idx, 1);
         this.opts.runs.update(id, { status: 'paused', owner: null });
+        this.recordEnd(id, 'paused', run.step, null);
         this.emitStatus(id);
         return toSummary(this.require(id));
       }
@@ -432,22 +474,64 @@ export class TrainingManager {
     return toSummary(this.require(id));
   }
 
+  /** Goes on from the latest checkpoint with nothing changed but, if asked, the backend. */
   async resume(id: string, backend?: 'auto' | BackendName): Promise<RunSummary> {
+    return this.continue(id, { changes: backend ? { backend } : {} });
+  }
+
+  /**
+   * Continues a run that is not training from its latest (or a chosen) checkpoint, optionally
+   * with more steps, other learning rates or another backend. Checkpoints after the chosen one
+   * are discarded, as are the metrics and samples past it: those steps are trained again. The
+   * worker builds its trainer from the updated config, so the changes apply from that step.
+   */
+  async continue(id: string, request: ContinueRequest): Promise<RunSummary> {
     const run = this.require(id);
     this.refuseIfElsewhere(run);
     if (this.active.has(id) || this.queue.includes(id)) {
-      throw new ApiError('conflict', `Run "${run.name}" is already ${run.status}.`);
-    }
-    if (run.status === 'finished') {
       throw new ApiError(
         'conflict',
-        `Run "${run.name}" has finished all ${run.totalSteps} steps. Start a new run to train further.`,
+        `Run "${run.name}" is already ${run.status}. Pause it first to continue it with changes.`,
       );
     }
-    if (backend && backend !== run.config.backend) {
-      // The backend is part of the run's config, which the worker reads when it starts.
-      this.opts.runs.update(id, { config: { ...run.config, backend } });
+    if ((run.status === 'running' || run.status === 'queued') && !(run.owner && ownerAlive(run.owner))) {
+      // Its process died while this one ran, so nothing marked it: it was interrupted.
+      run.status = 'interrupted';
+      this.opts.runs.update(id, { status: 'interrupted', owner: null });
+      this.recordEnd(id, 'interrupted', run.step, null);
     }
+    if (!run.datasetId) {
+      throw new ApiError(
+        'conflict',
+        `The dataset of run "${run.name}" was removed, so it cannot train. Add the folder again and start a new run.`,
+      );
+    }
+    const dir = runFolder(this.opts.dataDir, id);
+    this.registerCheckpointFiles(id, dir);
+    const plan = planContinuation(run, this.opts.runs.checkpoints(id), request);
+    for (const step of plan.discard) {
+      const file = this.opts.runs.checkpoints(id).find((c) => c.step === step)?.file;
+      this.opts.runs.removeCheckpoint(id, step);
+      if (file) fs.rmSync(path.join(dir, file), { force: true });
+    }
+    const from = plan.fromStep ?? 0;
+    // Samples past the checkpoint show a model that is no more; they are made again.
+    for (const sample of this.opts.runs.samples(id).filter((s) => s.step > (plan.fromStep ?? -1))) {
+      fs.rmSync(path.join(dir, sample.file), { force: true });
+    }
+    this.opts.runs.truncateAfter(id, plan.fromStep ?? -1);
+    this.opts.runs.update(id, { config: plan.config, step: from });
+    if (plan.changes.length > 0 || plan.discard.length > 0 || request.fromStep !== undefined) {
+      this.opts.runs.addEvent(id, {
+        kind: 'continued',
+        step: from,
+        fromStep: plan.fromStep,
+        changes: plan.changes,
+        ...(plan.discard.length > 0 ? { discardedCheckpoints: plan.discard } : {}),
+      });
+    }
+    if (plan.discard.length > 0) this.emitCheckpoints(id);
+    this.opts.emit('run.updated', { run: toSummary(this.require(id)) });
     this.enqueue(id);
     return toSummary(this.require(id));
   }

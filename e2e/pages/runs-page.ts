@@ -1,0 +1,33 @@
+import type { Locator, Page } from '@playwright/test';
+
+/** The Runs view: the table of runs, its filters and sort, and ticking runs to compare. */
+export class RunsPage {
+  readonly table: Locator;
+  readonly search: Locator;
+
+  constructor(readonly page: Page) {
+    this.table = page.getByTestId('runs-table');
+    this.search = page.getByRole('searchbox', { name: 'Search' });
+  }
+
+  row(name: string): Locator {
+    return this.table.locator('tbody tr', { has: this.page.getByRole('link', { name, exact: true }) });
+  }
+
+  async select(name: string): Promise<void> {
+    await this.page.getByRole('checkbox', { name: `Select ${name} to compare` }).check();
+  }
+
+  async compare(): Promise<void> {
+    await this.page.getByRole('button', { name: /^Compare \d+ runs$/ }).click();
+  }
+
+  async sortBy(column: string): Promise<void> {
+    await this.table.getByRole('button', { name: column, exact: true }).click();
+  }
+
+  /** Run names in the order the table shows them. */
+  async names(): Promise<string[]> {
+    return this.table.locator('tbody td.name > a').allTextContents();
+  }
+}
