@@ -1,5 +1,12 @@
 import { configFieldLabels, configFields } from '../shared/config.js';
-import type { ConfigValue, RunComparison, RunDetail, RunEvent, RunSummary } from '../shared/types.js';
+import type {
+  ConfigValue,
+  HealthWarning,
+  RunComparison,
+  RunDetail,
+  RunEvent,
+  RunSummary,
+} from '../shared/types.js';
 
 /** How the CLI prints runs: one line each in lists, a page for `runs show`, a table to compare. */
 
@@ -29,6 +36,11 @@ export function runLine(r: RunSummary): string {
   return `${r.id}  ${r.status.padEnd(11)} step ${r.step}/${r.totalSteps}  ${r.resolution}px  ${backendText(r)}  D ${number(r.lastDLoss)}  G ${number(r.lastGLoss)}  ${r.name}`;
 }
 
+/** A health warning as the CLI prints it: what, why, and what to try. */
+export function warningText(w: HealthWarning): string {
+  return `${w.title}. ${w.message} Try: ${w.advice}`;
+}
+
 export function eventText(e: RunEvent): string {
   const at = `${time(e.at)}  step ${String(e.step).padStart(7)}  `;
   switch (e.kind) {
@@ -42,6 +54,8 @@ export function eventText(e: RunEvent): string {
       const from = e.fromStep === null ? 'from the start (no checkpoint)' : `from step ${e.fromStep}`;
       return `${at}continued ${from}${changes.length > 0 ? ` with ${changes.join(', ')}` : ''}${discarded}`;
     }
+    case 'warning':
+      return e.warning ? `${at}warning: ${warningText(e.warning)}` : `${at}warning`;
     default:
       return `${at}${e.kind}${e.error ? `: ${e.error}` : ''}`;
   }

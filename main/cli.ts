@@ -17,7 +17,7 @@ import type { DatasetSummary, RunSummary } from '../shared/types.js';
 import { Studio, defaultDataDir } from './api/studio.js';
 import { startServer } from './server/server.js';
 import { writeFileAtomic } from './atomic-files.js';
-import { comparisonText, runDetailText, runLine } from './cli-runs.js';
+import { comparisonText, runDetailText, runLine, warningText } from './cli-runs.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererDir = path.resolve(here, '../renderer');
@@ -470,6 +470,11 @@ async function train(args: string[]): Promise<void> {
             `\rstep ${e.payload.step}/${e.payload.totalSteps}  ${e.payload.imagesPerSecond.toFixed(1)} img/s${eta}   `,
           );
         }
+      }
+      if (e.name === 'run.warning' && e.payload.runId === runId && !json) {
+        process.stderr.write(
+          `\nWarning at step ${e.payload.warning.step}: ${warningText(e.payload.warning)}\n`,
+        );
       }
       if (e.name === 'run.status' && e.payload.runId === runId && !json && e.payload.status === 'running') {
         const r = studio.runs.get(runId);

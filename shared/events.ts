@@ -1,4 +1,4 @@
-import type { CheckpointInfo, RunStatus, RunSummary } from './types.js';
+import type { CheckpointInfo, HealthWarning, RunStatus, RunSummary } from './types.js';
 
 /** Events pushed from the engine to the UI. Each is declared once, with its payload type. */
 export interface EventPayloads {
@@ -12,6 +12,8 @@ export interface EventPayloads {
   };
   'run.metrics': { runId: string; points: { step: number; values: Record<string, number> }[] };
   'run.sample': { runId: string; step: number; url: string };
+  /** A health warning, as also recorded in the run's history. */
+  'run.warning': { runId: string; warning: HealthWarning; at: number };
   /** A run's row changed (renamed, tagged, continued with a new config, moved on a step). */
   'run.updated': { run: RunSummary };
   /** A run's checkpoints changed: one written, pruned, starred or discarded. */
@@ -31,6 +33,7 @@ export const eventNames = [
   'run.progress',
   'run.metrics',
   'run.sample',
+  'run.warning',
   'run.updated',
   'run.checkpoints',
   'dataset.progress',

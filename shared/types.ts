@@ -172,6 +172,7 @@ export const runEventKinds = [
   'finished',
   'failed',
   'interrupted',
+  'warning',
 ] as const;
 export type RunEventKind = (typeof runEventKinds)[number];
 
@@ -194,6 +195,8 @@ export interface RunEvent {
   discardedCheckpoints?: number[];
   /** 'failed', 'paused' by divergence, 'interrupted': what went wrong. */
   error?: string;
+  /** 'warning': the run's health, in plain words. */
+  warning?: HealthWarning;
 }
 
 export interface CheckpointInfo {

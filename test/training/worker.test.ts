@@ -34,6 +34,11 @@ function startMessage(runDir: string, config: TrainConfigInput, resumeFrom?: str
   };
 }
 
+/** A loss point (the sample grids' diversity and the quality curve come as points of their own). */
+function isLossPoint(m: FromWorker): m is Extract<FromWorker, { type: 'metrics' }> {
+  return m.type === 'metrics' && 'dLoss' in m.values;
+}
+
 /** Runs a worker thread until 'ended'; `react` may answer messages (e.g. pause). */
 function runWorker(
   start: StartMessage,
@@ -116,7 +121,7 @@ describe('training worker thread', () => {
     const second = await runWorker(startMessage(runDir, config, file), (m, send) => {
       if (m.type === 'metrics' && 'dLoss' in m.values) send({ type: 'stop' });
     });
-    const metrics = second.filter((m) => m.type === 'metrics' && 'dLoss' in m.values);
+    const metrics = second.filter(isLossPoint);
     expect(metrics[0]?.step).toBe(step + 1);
     expect(second.filter((m) => m.type === 'sample')).toEqual([]); // no step-0 sample on resume
     expect(second.at(-1)).toMatchObject({ type: 'ended', reason: 'stopped' });
@@ -255,9 +260,7 @@ describe('training session on a broken backend', () => {
     expect(note).toMatchObject({ available: false, runtime: true });
     expect(note?.reason).toMatch(/OffscreenCanvas is not defined/);
     // Only the backend that trained posted metrics and samples: steps 1..4 once each.
-    expect(messages.filter((m) => m.type === 'metrics' && 'dLoss' in m.values).map((m) => m.step)).toEqual([
-      1, 2, 3, 4,
-    ]);
+    expect(messages.filter(isLossPoint).map((m) => m.step)).toEqual([1, 2, 3, 4]);
     expect(messages.filter((m) => m.type === 'sample').map((m) => m.step)).toEqual([0, 4]);
     expect(messages.at(-1)).toMatchObject({ type: 'ended', reason: 'finished', step: 4 });
   });

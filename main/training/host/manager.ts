@@ -346,6 +346,17 @@ export class TrainingManager {
         this.pruneCheckpoints(run.runId);
         this.emitCheckpoints(run.runId);
         break;
+      case 'warning': {
+        const at = Date.now();
+        runs.addEvent(run.runId, {
+          kind: 'warning',
+          step: message.warning.step,
+          at,
+          warning: message.warning,
+        });
+        emit('run.warning', { runId: run.runId, warning: message.warning, at });
+        break;
+      }
       case 'ended':
         break;
     }

@@ -72,6 +72,8 @@ export function eventText(e: RunEvent, label: (field: string) => string): string
       return `Failed${e.error ? `: ${e.error}` : ''}`;
     case 'interrupted':
       return 'Interrupted (the app or its process ended while it trained)';
+    case 'warning':
+      return e.warning ? `Warning: ${e.warning.title}` : 'Warning';
   }
 }
 
