@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { inside } from '../datasets/folder-safety.js';
 import { runFolder } from '../training/host/manager.js';
 import type { Studio } from './studio.js';
 
@@ -25,14 +26,10 @@ export function contentTypeOf(file: string): string {
   return contentTypes[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
 }
 
-function inside(parent: string, child: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
-}
-
 /**
- * Maps the renderer's `/media/...` URLs to files, allowing only run folders and registered
- * datasets: no URL can name an arbitrary path on disk. Used by the Electron protocol handler and
+ * Maps the renderer's `/media/...` URLs to files, allowing only run folders and the images of
+ * registered datasets (by real path, inside their folder): no URL can name an arbitrary path on
+ * disk. Used by the Electron protocol handler and
  * by `serve` alike.
  *   /media/runs/<runId>/samples/<file>.png
  *   /media/datasets/<id>/thumbs/<fileId>
@@ -68,7 +65,7 @@ export class MediaResolver {
           return { file, contentType: contentTypeOf(file) };
         }
         if (sub === 'files') {
-          const file = this.studio.datasets.originalPath(id, fileId);
+          const file = await this.studio.datasets.originalPath(id, fileId);
           return { file, contentType: contentTypeOf(file) };
         }
       }

@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { protocol } from 'electron';
 import type { Studio } from '../api/studio.js';
 import { contentTypeOf } from '../api/media.js';
+import { inside } from '../datasets/folder-safety.js';
 import { contentSecurityPolicy } from '../server/csp.js';
 
 export const appScheme = 'app';
@@ -28,8 +29,7 @@ export function registerAppProtocol(studio: Studio, rendererDir: string): void {
     }
     const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).slice(1);
     const file = path.resolve(rendererDir, rel);
-    const relative = path.relative(rendererDir, file);
-    if (relative.startsWith('..') || path.isAbsolute(relative) || !fs.existsSync(file)) {
+    if (!inside(rendererDir, file) || !fs.existsSync(file)) {
       return new Response('Not found', { status: 404 });
     }
     const type = file.endsWith('.js')

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { inside } from './folder-safety.js';
 
 /** Where `serve` mode keeps the copies of folders a browser uploaded (see server/uploads.ts). */
 export function importsFolder(dataDir: string): string {
@@ -7,6 +8,6 @@ export function importsFolder(dataDir: string): string {
 
 /** True for `<dataDir>/imports/<one folder>`: a copy the studio owns, not a user's folder. */
 export function isImportedCopy(dataDir: string, folder: string): boolean {
-  const rel = path.relative(importsFolder(dataDir), folder);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) && !rel.includes(path.sep);
+  const root = importsFolder(dataDir);
+  return inside(root, folder) && !path.relative(root, folder).includes(path.sep);
 }

@@ -14,6 +14,7 @@ import { buildCacheFile, cacheFileName, cacheKey, type CacheSettings } from './c
 import type { CacheJob, CacheSource } from './cache-protocol.js';
 import { isAbortError, Throttle } from './concurrency.js';
 import { DatasetFileStore, type StoredCache, type StoredFile } from './file-store.js';
+import { fileIn, inside, realFileIn } from './folder-safety.js';
 import { defaultBackground, emptyExplanation, ReportBuilder, skippedTotal } from './report.js';
 import type { ScanRow } from './rows.js';
 import { RootUnreadableError, scanFolder } from './scan.js';
@@ -84,18 +85,13 @@ const workConcurrency = 4;
 
 const safeId = /^[A-Za-z0-9_-]{1,64}$/;
 
-function inside(parent: string, child: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
-}
-
 /**
  * What a cache build needs of a used file. Only paths inside the dataset's folder: the database
  * is trusted no further than the API input.
  */
 function cacheSource(record: DatasetRecord, file: ScanRow): CacheSource | undefined {
-  const absPath = path.resolve(record.path, ...file.relPath.split('/'));
-  if (!inside(record.path, absPath)) return undefined;
+  const absPath = fileIn(record.path, file.relPath);
+  if (!absPath) return undefined;
   const { relPath, format, mode, width, height } = file;
   const svg = format === 'svg' && width && height ? { svg: { width, height } } : {};
   return { relPath, absPath, format, mode, width, height, ...svg };
@@ -135,6 +131,17 @@ function storedCache(
     createdAt: Date.now(),
     file: path.relative(dataDir, cache.file).split(path.sep).join('/'),
   };
+}
+
+/**
+ * Files the grid shows as images: used ones, and those decoded but skipped only for their size or
+ * as a copy. Nothing else of a folder (text, sound, a link to a system file) is ever served.
+ */
+function shownAsImage(file: StoredFile): boolean {
+  return (
+    file.hash !== null &&
+    (file.status === 'used' || file.reason === 'too-small' || file.reason === 'duplicate')
+  );
 }
 
 function uniqueSuffix(): string {
@@ -389,10 +396,7 @@ export class DatasetService {
   async thumbnail(id: string, fileId: number): Promise<string> {
     const record = this.require(id);
     const file = this.requireFile(record, fileId);
-    const decoded =
-      file.hash !== null &&
-      (file.status === 'used' || file.reason === 'too-small' || file.reason === 'duplicate');
-    if (!decoded) {
+    if (!shownAsImage(file)) {
       throw new ApiError(
         'invalid_input',
         `${file.relPath} has no thumbnail: it was skipped (${file.reason}). ${file.detail ?? ''}`.trim(),
@@ -401,9 +405,10 @@ export class DatasetService {
     }
     // Named by content too: a file replaced in place keeps its id but gets a new thumbnail.
     const out = path.join(this.datasetDir(id), 'thumbs', `${file.id}-${file.hash!.slice(0, 12)}.webp`);
+    const absPath = await this.realPathOf(record, file);
     try {
       const made = await this.thumbnails.get(
-        { absPath: this.pathOf(record, file), format: file.format, width: file.width, height: file.height },
+        { absPath, format: file.format, width: file.width, height: file.height },
         out,
       );
       if (!this.datasets.get(id)) {
@@ -421,10 +426,21 @@ export class DatasetService {
     }
   }
 
-  /** Absolute path of a file of the dataset, checked to lie inside the dataset's folder. */
-  originalPath(id: string, fileId: number): string {
+  /**
+   * The real path of an image of the dataset, for showing it: only files shown as images, and only
+   * when the real path (links resolved) lies inside the dataset's real folder.
+   */
+  async originalPath(id: string, fileId: number): Promise<string> {
     const record = this.require(id);
-    return this.pathOf(record, this.requireFile(record, fileId));
+    const file = this.requireFile(record, fileId);
+    if (!shownAsImage(file)) {
+      throw new ApiError(
+        'not_found',
+        `${file.relPath} is not shown: it was skipped (${file.reason}), and only images of a dataset are served.`,
+        'fileId',
+      );
+    }
+    return this.realPathOf(record, file);
   }
 
   // ---- lifecycle ------------------------------------------------------------------------------
@@ -716,15 +732,16 @@ export class DatasetService {
     return file;
   }
 
-  private pathOf(record: DatasetRecord, file: StoredFile): string {
-    const abs = path.resolve(record.path, ...file.relPath.split('/'));
-    if (!inside(record.path, abs)) {
+  private async realPathOf(record: DatasetRecord, file: StoredFile): Promise<string> {
+    const real = await realFileIn(record.path, file.relPath);
+    if (!real) {
       throw new ApiError(
         'not_found',
-        `The file ${file.relPath} is not inside the dataset's folder, so it is not shown.`,
+        `The file ${file.relPath} is missing or leads outside the dataset's folder (through a link), so it is not shown. ` +
+          'Rescan the folder if it changed.',
       );
     }
-    return abs;
+    return real;
   }
 
   private assertTrainable(record: DatasetRecord): void {

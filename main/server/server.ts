@@ -8,6 +8,7 @@ import { maxRequestBytes } from '../../shared/api.js';
 import type { Envelope, ErrorCode } from '../../shared/errors.js';
 import type { Studio } from '../api/studio.js';
 import { contentTypeOf } from '../api/media.js';
+import { inside } from '../datasets/folder-safety.js';
 import { contentSecurityPolicy } from './csp.js';
 import { receiveUpload } from './uploads.js';
 
@@ -224,9 +225,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
     const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
     const file = path.resolve(staticDir, rel);
-    const insideStatic = path.relative(staticDir, file);
     const target =
-      !insideStatic.startsWith('..') && fs.existsSync(file) && fs.statSync(file).isFile()
+      inside(staticDir, file) && fs.existsSync(file) && fs.statSync(file).isFile()
         ? file
         : path.join(staticDir, 'index.html');
     if (!fs.existsSync(target)) {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type http from 'node:http';
+import { inside } from '../datasets/folder-safety.js';
 import { importsFolder } from '../datasets/imports.js';
 
 /** Largest single file accepted by an upload (a big TIFF scan fits; a video does not). */
@@ -47,7 +48,7 @@ export async function receiveUpload(
   }
   const folder = path.join(importsFolder(dataDir), importId);
   const target = path.join(folder, ...rel);
-  if (path.relative(folder, target).startsWith('..')) {
+  if (!inside(folder, target)) {
     return { ok: false, status: 400, message: 'A relative file path may not leave its folder.' };
   }
   await fs.promises.mkdir(path.dirname(target), { recursive: true });

@@ -242,9 +242,7 @@ describe('DatasetService.add', () => {
       code: 'not_found',
     });
     await expect(h.service.thumbnail('ds-nope', 1)).rejects.toMatchObject({ code: 'not_found' });
-    expect(() => h.service.originalPath('ds-nope', 1)).toThrow(
-      expect.objectContaining({ code: 'not_found' }),
-    );
+    await expect(h.service.originalPath('ds-nope', 1)).rejects.toMatchObject({ code: 'not_found' });
     expect(h.service.remove('ds-nope')).toBe(false);
   });
 });
@@ -290,17 +288,17 @@ describe('thumbnails, originals and removal', () => {
       message: /skipped/,
     });
 
-    expect(h.service.originalPath(id, photo.id)).toBe(
+    expect(await h.service.originalPath(id, photo.id)).toBe(
       path.join(fs.realpathSync(folder), 'a', 'b', 'photo2.png'),
     );
-    expect(() => h.service.originalPath(id, 999_999)).toThrow(expect.objectContaining({ code: 'not_found' }));
+    await expect(h.service.originalPath(id, 999_999)).rejects.toMatchObject({ code: 'not_found' });
+    // A skipped file that is not an image is never served.
+    await expect(h.service.originalPath(id, text.id)).rejects.toMatchObject({ code: 'not_found' });
     const cache = await h.service.buildCache({ id, resolution: 32 });
     expect(fs.existsSync(cache.file)).toBe(true);
     // A row pointing outside the folder (a tampered database) is refused.
     h.conn.prepare("UPDATE dataset_files SET rel_path = '../../etc/passwd' WHERE id = ?").run(photo.id);
-    expect(() => h.service.originalPath(id, photo.id)).toThrow(
-      expect.objectContaining({ code: 'not_found' }),
-    );
+    await expect(h.service.originalPath(id, photo.id)).rejects.toMatchObject({ code: 'not_found' });
     expect(h.service.remove(id)).toBe(true);
     await h.service.close();
     expect(fs.existsSync(path.join(h.dataDir, 'datasets', id))).toBe(false);

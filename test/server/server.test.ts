@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { Studio } from '../../main/api/studio.js';
@@ -135,5 +137,37 @@ describe('serve mode', () => {
     expect((await put('/upload/imp-abcdef12/%2E%2E/escape.png', 'x', s.token)).status).toBe(400);
     expect((await put('/upload/not-an-import/a.png', 'x', s.token)).status).toBe(400);
     expect(fs.existsSync(path.join(st.options.dataDir, 'imports', 'escape.png'))).toBe(false);
+  });
+
+  it('serves only the images of a dataset, never a file a link leads to outside its folder', async () => {
+    const { studio: st, server: s, base } = await serve();
+    const outside = tempDir();
+    fs.writeFileSync(path.join(outside, 'shadow'), 'root:secret-hash:19000:0:99999:7:::\n');
+    const png = (r: number) =>
+      sharp({ create: { width: 40, height: 40, channels: 3, background: { r, g: 9, b: 9 } } }).png();
+    await png(200).toFile(path.join(outside, 'elsewhere.png'));
+    const folder = tempDir();
+    await png(10).toFile(path.join(folder, 'inside.png'));
+    fs.writeFileSync(path.join(folder, 'notes.txt'), 'not an image');
+    fs.symlinkSync(path.join(outside, 'shadow'), path.join(folder, 'shadow.txt'));
+    fs.symlinkSync(path.join(outside, 'elsewhere.png'), path.join(folder, 'linked.png'));
+
+    const added = await post(`${base}/api/datasets.add`, JSON.stringify({ path: folder }), s.token);
+    const { id } = ((await added.json()) as { result: { id: string } }).result;
+    await st.datasets.waitForScan(id);
+    const files = st.datasets.files({ id }).files;
+    const fileId = (relPath: string) => files.find((f) => f.relPath === relPath)!.id;
+    const get = (p: string) => fetch(`${base}${p}`, { headers: { authorization: `Bearer ${s.token}` } });
+
+    const image = await get(`/media/datasets/${id}/files/${fileId('inside.png')}`);
+    expect(image.status).toBe(200);
+    expect(image.headers.get('content-type')).toBe('image/png');
+    for (const name of ['shadow.txt', 'linked.png', 'notes.txt']) {
+      const refused = await get(`/media/datasets/${id}/files/${fileId(name)}`);
+      expect({ name, status: refused.status }).toEqual({ name, status: 404 });
+      expect(await refused.text()).not.toContain('secret-hash');
+    }
+    expect((await get(`/media/datasets/${id}/thumbs/${fileId('linked.png')}`)).status).toBe(404);
+    expect((await get(`/media/datasets/${id}/thumbs/${fileId('inside.png')}`)).status).toBe(200);
   });
 });
