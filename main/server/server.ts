@@ -58,6 +58,23 @@ function tokenOf(req: http.IncomingMessage, url: URL): string | undefined {
   return cookies.find(([k]) => k === cookieName)?.[1];
 }
 
+/**
+ * Whether a request comes from the studio's own page, or from no page at all (curl, scripts,
+ * tests: the token alone decides for them). The session cookie is SameSite=Strict, but a site is
+ * a host without its port, so a page at 127.0.0.1:<any port> gets it sent along: the origin the
+ * browser names must be this server's exactly. Call after the Host header was checked.
+ */
+function fromOwnPage(req: http.IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  const origin = req.headers.origin;
+  return origin === undefined || origin === `http://${req.headers.host}`;
+}
+
+function isJson(contentType: string | undefined): boolean {
+  return contentType?.split(';')[0]?.trim().toLowerCase() === 'application/json';
+}
+
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
@@ -129,8 +146,24 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       return;
     }
     const authorized = sameToken(tokenOf(req, url), token);
+    const isApi = url.pathname.startsWith('/api/');
+    if (
+      (isApi || url.pathname.startsWith('/upload/') || url.pathname.startsWith('/media/')) &&
+      !fromOwnPage(req)
+    ) {
+      sendJson(
+        res,
+        403,
+        errorEnvelope(
+          'unauthorized',
+          `Only the studio's own page may call its API; this request came from ${req.headers.origin ?? 'another site'}. ` +
+            'Open the URL that `gan-studio serve` printed.',
+        ),
+      );
+      return;
+    }
 
-    if (url.pathname.startsWith('/api/')) {
+    if (isApi) {
       if (!authorized) {
         sendJson(
           res,
@@ -148,6 +181,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           res,
           405,
           errorEnvelope('invalid_input', 'API methods are called with POST and a JSON body.'),
+        );
+        return;
+      }
+      // A form or a no-cors fetch from another page can only send text/plain, form or multipart
+      // bodies without a CORS preflight, which this server never grants.
+      if (!isJson(req.headers['content-type'])) {
+        sendJson(
+          res,
+          415,
+          errorEnvelope(
+            'invalid_input',
+            'API calls must send a JSON body with Content-Type: application/json.',
+          ),
         );
         return;
       }
@@ -253,6 +299,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== '/ws' || !allowedHost(req.headers.host) || !sameToken(tokenOf(req, url), token)) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    // Browsers send the same-site cookie to every port of a host: the token alone does not tell
+    // the studio's page from another one on 127.0.0.1. A browser always names the page's origin.
+    if (!fromOwnPage(req)) {
+      socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       socket.destroy();
       return;
     }

@@ -30,6 +30,25 @@ const post = (url: string, body: string, token?: string) =>
     body,
   });
 
+/** A request with headers fetch() would not let a test set (Origin, Sec-Fetch-Site). */
+async function rawPost(
+  port: number,
+  urlPath: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; body: string }> {
+  const http = await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method: 'POST', headers }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 describe('serve mode', () => {
   it('listens on loopback and prints a URL carrying its token', async () => {
     const { server: s } = await serve();
@@ -169,5 +188,73 @@ describe('serve mode', () => {
     }
     expect((await get(`/media/datasets/${id}/thumbs/${fileId('linked.png')}`)).status).toBe(404);
     expect((await get(`/media/datasets/${id}/thumbs/${fileId('inside.png')}`)).status).toBe(200);
+  });
+
+  it('refuses API calls and event sockets from another page on the same host', async () => {
+    const { studio: st, server: s, base } = await serve();
+    const folder = tempDir();
+    const body = JSON.stringify({ path: folder });
+    const cookie = `gan_studio_token=${s.token}`;
+    const own = `http://127.0.0.1:${s.port}`;
+    // What a page at http://127.0.0.1:47002 sends with a no-cors fetch: the cookie rides along.
+    const foreign = await rawPost(
+      s.port,
+      '/api/datasets.add',
+      {
+        cookie,
+        origin: 'http://127.0.0.1:47002',
+        'sec-fetch-site': 'same-site',
+        'content-type': 'text/plain',
+      },
+      body,
+    );
+    expect(foreign.status).toBe(403);
+    expect(JSON.parse(foreign.body).error.message).toMatch(/own page.*http:\/\/127\.0\.0\.1:47002/);
+    // The origin alone, or the fetch metadata alone, is enough to refuse it.
+    const json = { cookie, 'content-type': 'application/json' };
+    expect(
+      (await rawPost(s.port, '/api/datasets.add', { ...json, origin: 'http://localhost:47002' }, body))
+        .status,
+    ).toBe(403);
+    expect((await rawPost(s.port, '/api/datasets.add', { ...json, origin: 'null' }, body)).status).toBe(403);
+    expect(
+      (await rawPost(s.port, '/api/datasets.add', { ...json, 'sec-fetch-site': 'cross-site' }, body)).status,
+    ).toBe(403);
+    // The studio's own page, but not JSON: what a form could send.
+    const form = await rawPost(
+      s.port,
+      '/api/datasets.add',
+      { cookie, origin: own, 'content-type': 'text/plain' },
+      body,
+    );
+    expect(form.status).toBe(415);
+    expect(JSON.parse(form.body).error.message).toContain('application/json');
+    expect(st.datasets.list()).toEqual([]);
+    // Its own page, as the renderer calls it.
+    const ok = await rawPost(
+      s.port,
+      '/api/datasets.list',
+      { ...json, origin: own, 'sec-fetch-site': 'same-origin' },
+      '{}',
+    );
+    expect(ok.status).toBe(200);
+    // Media and uploads follow the same rule.
+    const media = await fetch(`${base}/media/runs/x/samples/a.png`, {
+      headers: { cookie, 'sec-fetch-site': 'same-site' },
+    });
+    expect(media.status).toBe(403);
+
+    const open = (origin: string) =>
+      new Promise<string>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${s.port}/ws`, { headers: { cookie }, origin });
+        ws.on('open', () => {
+          ws.close();
+          resolve('open');
+        });
+        ws.on('unexpected-response', (_req, res) => resolve(String(res.statusCode)));
+        ws.on('error', () => resolve('error'));
+      });
+    expect(await open('http://127.0.0.1:47002')).toBe('403');
+    expect(await open(own)).toBe('open');
   });
 });
