@@ -7,6 +7,7 @@ import { cacheResolutions, cropModes, type CropMode } from '../../shared/config.
 import { ApiError, firstLineOf } from '../../shared/errors.js';
 import type { Emit } from '../../shared/events.js';
 import type { DatasetDetail, DatasetFile, DatasetStatus, DatasetSummary } from '../../shared/types.js';
+import { diskFullMessage, isDiskFull, type DiskReserve } from '../disk-space.js';
 import type { Connection } from '../store/database.js';
 import { toDatasetSummary, type DatasetRecord, type DatasetStore } from '../store/datasets.js';
 import type { CacheMeta } from './cache-format.js';
@@ -28,6 +29,8 @@ export interface DatasetServiceOptions {
   /** The app data folder; this service owns `<dataDir>/datasets/`. */
   dataDir: string;
   emit: Emit;
+  /** Room kept for recording a scan's end when the disk fills up (see disk-space.ts). */
+  reserve?: DiskReserve;
 }
 
 export interface AddDatasetInput {
@@ -168,6 +171,7 @@ export class DatasetService {
   private readonly datasets: DatasetStore;
   private readonly dataDir: string;
   private readonly emit: Emit;
+  private readonly reserve: DiskReserve | undefined;
   private readonly fileStore: DatasetFileStore;
   private readonly thumbnails = new Thumbnailer();
   private readonly scans = new Map<string, Task>();
@@ -180,6 +184,7 @@ export class DatasetService {
     this.datasets = options.datasets;
     this.dataDir = path.resolve(options.dataDir);
     this.emit = options.emit;
+    this.reserve = options.reserve;
     this.fileStore = new DatasetFileStore(this.conn);
     this.recoverInterrupted();
   }
@@ -359,6 +364,7 @@ export class DatasetService {
             )
           : new ApiError('not_found', 'The dataset was removed while its training cache was being built.');
       }
+      if (isDiskFull(err)) throw new ApiError('unavailable', diskFullMessage);
       throw new ApiError(
         'internal',
         `Building the training cache failed: ${firstLineOf(err)}. Check that the disk has free space, then try again.`,
@@ -545,7 +551,9 @@ export class DatasetService {
       this.fileStore.discardStage(scanId);
       const current = this.datasets.get(id);
       if (!current) return; // removed meanwhile: nothing to record
-      this.datasets.update(id, this.endState(current, err));
+      const end = this.endState(current, err);
+      if (this.reserve) this.reserve.write(() => this.datasets.update(id, end));
+      else this.datasets.update(id, end);
     }
     this.emit('dataset.status', { datasetId: id });
   }
@@ -599,6 +607,11 @@ export class DatasetService {
         }
       );
     }
+    if (isDiskFull(err)) {
+      return (
+        statusOfLastScan(record) ?? { status: 'failed', error: 'The disk is full: free space, then rescan.' }
+      );
+    }
     if (err instanceof RootUnreadableError) {
       const gone = err.code === 'ENOENT' || err.code === 'ENOTDIR';
       return {
@@ -617,17 +630,23 @@ export class DatasetService {
 
   /** Datasets left 'scanning' by a previous run of the app that closed or crashed mid-scan. */
   private recoverInterrupted(): void {
-    for (const record of this.datasets.list()) {
-      if (record.status !== 'scanning') continue;
-      this.datasets.update(
-        record.id,
-        statusOfLastScan(record) ?? {
-          status: 'cancelled',
-          error: 'The scan was interrupted when GAN Studio closed. Rescan the folder to finish it.',
-        },
-      );
-    }
+    // Temporary files first: on a full disk they give back the room the updates need.
     this.removeStaleTempFiles();
+    try {
+      for (const record of this.datasets.list()) {
+        if (record.status !== 'scanning') continue;
+        this.datasets.update(
+          record.id,
+          statusOfLastScan(record) ?? {
+            status: 'cancelled',
+            error: 'The scan was interrupted when GAN Studio closed. Rescan the folder to finish it.',
+          },
+        );
+      }
+    } catch (err) {
+      // A full disk: the datasets stay listed as they were, and are recovered at a later start.
+      console.warn('[datasets] could not recover interrupted scans:', firstLineOf(err));
+    }
   }
 
   /** Temporary cache and thumbnail files of builds a crash interrupted. */
