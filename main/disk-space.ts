@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { tempFileFor } from './temp-files.js';
 
 /** What the user reads when a run stops for want of disk space. */
 export const diskFullRunMessage = 'The disk is full: free space, then resume.';
@@ -47,7 +48,7 @@ export class DiskReserve {
     } catch {
       /* missing: make it */
     }
-    const temp = `${this.file}.${process.pid}.tmp`;
+    const temp = tempFileFor(this.file);
     try {
       const disk = fs.statfsSync(path.dirname(this.file));
       if (disk.bavail * disk.bsize < reserveBytes + spareBytes) return false;

@@ -1,5 +1,7 @@
+import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { ApiError, firstLineOf } from '../../shared/errors.js';
 
 /**
  * True when `child` lies strictly below `parent`, comparing resolved path text. Every check of
@@ -41,5 +43,75 @@ export async function realFileIn(folder: string, relPath: string): Promise<strin
     return (await fs.stat(realFile)).isFile() ? realFile : undefined;
   } catch {
     return undefined; // gone, or a link to nowhere
+  }
+}
+
+const safeId = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * `<root>/<id>`: a folder the studio owns for one dataset. Ids come from the database, but a path
+ * is built from them: anything that could climb out of `root` is refused.
+ */
+export function appFolderOf(root: string, id: string): string {
+  if (!safeId.test(id)) throw new ApiError('invalid_input', `"${id}" is not a valid dataset id.`, 'id');
+  return path.join(root, id);
+}
+
+/**
+ * The folder a user chose, checked and resolved to its real path (the same folder reached
+ * through a link is the same dataset). Says what is wrong, and what to do, when it is missing,
+ * a file, or unreadable.
+ */
+export async function resolveUserFolder(input: string): Promise<string> {
+  if (typeof input !== 'string' || input.trim() === '') {
+    throw new ApiError(
+      'invalid_input',
+      'No folder was given. Choose the folder that holds your images.',
+      'path',
+    );
+  }
+  const folder = path.resolve(input);
+  let stat: Stats;
+  try {
+    stat = await fs.stat(folder);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new ApiError(
+        'not_found',
+        `The folder ${folder} does not exist. Check the path, or choose the folder again.`,
+        'path',
+      );
+    }
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new ApiError(
+        'invalid_input',
+        `GAN Studio may not open ${folder} (permission denied). Allow read access to it, or choose another folder.`,
+        'path',
+      );
+    }
+    throw new ApiError(
+      'invalid_input',
+      `The folder ${folder} cannot be opened (${firstLineOf(err)}). Choose another folder.`,
+      'path',
+    );
+  }
+  if (!stat.isDirectory()) {
+    throw new ApiError(
+      'invalid_input',
+      `${folder} is a file, not a folder. Choose the folder that holds your images.`,
+      'path',
+    );
+  }
+  try {
+    const dir = await fs.opendir(folder);
+    await dir.close();
+    return await fs.realpath(folder);
+  } catch (err) {
+    throw new ApiError(
+      'invalid_input',
+      `The folder ${folder} cannot be read (${firstLineOf(err)}). Allow GAN Studio to read it, or choose another folder.`,
+      'path',
+    );
   }
 }

@@ -233,13 +233,20 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         sendJson(res, 405, errorEnvelope('invalid_input', 'Upload files with PUT.'));
         return;
       }
-      const upload = await receiveUpload(req, studio.options.dataDir, url.pathname);
+      const upload = await receiveUpload(req, studio.datasets, url.pathname);
       if (upload.ok) sendJson(res, 200, { ok: true, result: { folder: upload.folder } });
       else
         sendJson(
           res,
           upload.status,
-          errorEnvelope(upload.status === 413 ? 'payload_too_large' : 'invalid_input', upload.message),
+          errorEnvelope(
+            upload.status === 413
+              ? 'payload_too_large'
+              : upload.status === 503
+                ? 'unavailable'
+                : 'invalid_input',
+            upload.message,
+          ),
         );
       return;
     }

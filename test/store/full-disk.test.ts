@@ -24,7 +24,12 @@ describe.skipIf(!canMountSmallDisk)('a data folder on a full disk (tmpfs)', () =
     const run = studio.runs.create({ name: 'cut off', datasetId: null, config: defaultTrainConfig });
     // Left running by a process that is gone (its pid cannot be alive on this host).
     studio.runs.update(run.id, { status: 'running', owner: `${os.hostname()}:999999999` });
-    const dataset = new DatasetStore(studio.conn).create({ name: 'half', path: disk.dir, minSize: 16 });
+    const { record: dataset } = new DatasetStore(studio.conn).create({
+      name: 'half',
+      path: disk.dir,
+      minSize: 16,
+      scanOwner: `${os.hostname()}:999999999`,
+    });
     await studio.close();
     disk.fill();
 
