@@ -154,7 +154,7 @@ export class TrainingManager {
     this.requireSpace(diskFullMessage);
     const name =
       input.name ?? `${config.resolution}px ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
-    const run = this.opts.runs.create({ name, datasetId: input.datasetId, config });
+    const run = this.opts.runs.create({ name, datasetId: input.datasetId, config, owner: thisProcess });
     const dir = runFolder(this.opts.dataDir, run.id);
     fs.mkdirSync(path.join(dir, 'samples'), { recursive: true });
     fs.mkdirSync(path.join(dir, 'checkpoints'), { recursive: true });
