@@ -18,6 +18,7 @@ import { startWorker } from '../../worker-start.js';
 import { writeFileAtomic } from '../../atomic-files.js';
 import { diskFullMessage, diskFullRunMessage, isDiskFull, type DiskReserve } from '../../disk-space.js';
 import { ownerAlive, thisProcess } from '../../owner.js';
+import { removeStaleTempFiles } from '../../temp-files.js';
 import { checkpointStep } from '../run-files.js';
 
 /** What the manager needs from the dataset side: a ready training cache for a run's settings. */
@@ -91,6 +92,9 @@ export class TrainingManager {
     } catch (err) {
       console.warn('[training] could not mark interrupted runs:', firstLineOf(err));
     }
+    // A checkpoint or sample write killed midway leaves its temporary file (a checkpoint's is
+    // tens of MB). Those of live processes, training right now, are kept.
+    removeStaleTempFiles(path.join(opts.dataDir, 'runs'), 2, { legacy: true });
   }
 
   /** A store write the user must see (a status), given the disk reserve if the disk is full. */
