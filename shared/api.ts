@@ -111,7 +111,8 @@ export const methods = {
       .object({
         datasetId: id,
         name: z.string().trim().min(1).max(120).optional(),
-        config: trainConfigSchema.partial().default({}),
+        // Strict: a misspelt or unknown key (say `constructor`) is refused, not dropped silently.
+        config: trainConfigSchema.partial().strict().default({}),
         preset: z.string().max(40).optional(),
       })
       .strict(),

@@ -22,6 +22,19 @@ const contentTypes: Record<string, string> = {
   '.bmp': 'image/bmp',
 };
 
+/**
+ * A URL path (or part of one) decoded, or null when its percent-encoding is broken
+ * (`/api/%E0%A4%A`): decodeURIComponent throws a URIError there, which would answer 500 for what
+ * is a bad request.
+ */
+export function decodeUrlPath(encoded: string): string | null {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return null;
+  }
+}
+
 export function contentTypeOf(file: string): string {
   return contentTypes[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { protocol } from 'electron';
 import type { Studio } from '../api/studio.js';
-import { contentTypeOf } from '../api/media.js';
+import { contentTypeOf, decodeUrlPath } from '../api/media.js';
 import { inside } from '../datasets/folder-safety.js';
 import { contentSecurityPolicy } from '../server/csp.js';
 
@@ -27,7 +27,9 @@ export function registerAppProtocol(studio: Studio, rendererDir: string): void {
       const media = await studio.media.resolve(url.pathname);
       return media ? fileResponse(media.file, media.contentType) : new Response('Not found', { status: 404 });
     }
-    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).slice(1);
+    const decoded = decodeUrlPath(url.pathname);
+    if (decoded === null) return new Response('Bad request: broken percent-encoding', { status: 400 });
+    const rel = url.pathname === '/' ? 'index.html' : decoded.slice(1);
     const file = path.resolve(rendererDir, rel);
     if (!inside(rendererDir, file) || !fs.existsSync(file)) {
       return new Response('Not found', { status: 404 });

@@ -7,7 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { maxRequestBytes } from '../../shared/api.js';
 import type { Envelope, ErrorCode } from '../../shared/errors.js';
 import type { Studio } from '../api/studio.js';
-import { contentTypeOf } from '../api/media.js';
+import { contentTypeOf, decodeUrlPath } from '../api/media.js';
 import { inside } from '../datasets/folder-safety.js';
 import { contentSecurityPolicy } from './csp.js';
 import { receiveUpload } from './uploads.js';
@@ -30,6 +30,9 @@ export interface RunningServer {
 }
 
 const cookieName = 'gan_studio_token';
+
+const badEncoding =
+  'The URL has broken percent-encoding (a % not followed by a valid UTF-8 sequence). Check the address.';
 
 const statusOf: Record<ErrorCode, number> = {
   invalid_input: 400,
@@ -218,7 +221,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           return;
         }
       }
-      const method = decodeURIComponent(url.pathname.slice('/api/'.length));
+      const method = decodeUrlPath(url.pathname.slice('/api/'.length));
+      if (method === null) {
+        sendJson(res, 400, errorEnvelope('invalid_input', badEncoding));
+        return;
+      }
       const envelope = await studio.router.call(method, input);
       sendJson(res, envelope.ok ? 200 : statusOf[envelope.error.code], envelope);
       return;
@@ -276,7 +283,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (authorized && url.searchParams.has('token')) {
       res.setHeader('set-cookie', `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     }
-    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    const decoded = decodeUrlPath(url.pathname);
+    if (decoded === null) {
+      sendJson(res, 400, errorEnvelope('invalid_input', badEncoding));
+      return;
+    }
+    const rel = url.pathname === '/' ? 'index.html' : decoded.replace(/^\/+/, '');
     const file = path.resolve(staticDir, rel);
     const target =
       inside(staticDir, file) && fs.existsSync(file) && fs.statSync(file).isFile()

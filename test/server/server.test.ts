@@ -257,4 +257,45 @@ describe('serve mode', () => {
     expect(await open('http://127.0.0.1:47002')).toBe('403');
     expect(await open(own)).toBe('open');
   });
+
+  it('answers 400, not 500, to requests that are malformed rather than failing', async () => {
+    const { server: s, base } = await serve();
+    const auth = { authorization: `Bearer ${s.token}` };
+    for (const bad of ['/api/%E0%A4%A', '/%E0%A4%A']) {
+      const response = await fetch(`${base}${bad}`, {
+        method: bad.startsWith('/api/') ? 'POST' : 'GET',
+        headers: { ...auth, 'content-type': 'application/json' },
+        ...(bad.startsWith('/api/') ? { body: '{}' } : {}),
+      });
+      expect({ bad, status: response.status }).toEqual({ bad, status: 400 });
+      expect((await response.json()).error.message).toMatch(/percent-encoding/);
+    }
+    // A file name longer than file systems allow.
+    const long = await fetch(`${base}/upload/imp-abcdef12/${'n'.repeat(300)}.png`, {
+      method: 'PUT',
+      headers: auth,
+      body: 'pixels',
+    });
+    expect(long.status).toBe(400);
+    expect((await long.json()).error.message).toMatch(/bytes long.*Rename it/);
+
+    const start = (input: unknown) => post(`${base}/api/training.start`, JSON.stringify(input), s.token);
+    const preset = await start({ datasetId: 'ds-x', preset: 'bogus' });
+    expect(preset.status).toBe(400);
+    expect((await preset.json()).error).toMatchObject({
+      code: 'invalid_input',
+      field: 'preset',
+      message: expect.stringMatching(/Unknown preset "bogus". Choose one of: quick/),
+    });
+    // An unknown config key is refused, not dropped: the run would not be what was asked for.
+    for (const key of ['constructor', 'learningRate']) {
+      const unknown = await start({ datasetId: 'ds-x', config: { [key]: 1 } });
+      expect(unknown.status).toBe(400);
+      expect((await unknown.json()).error).toMatchObject({
+        code: 'invalid_input',
+        field: 'config',
+        message: expect.stringContaining(key),
+      });
+    }
+  });
 });
