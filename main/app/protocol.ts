@@ -5,10 +5,10 @@ import { protocol } from 'electron';
 import type { Studio } from '../api/studio.js';
 import { contentTypeOf, decodeUrlPath } from '../api/media.js';
 import { inside } from '../datasets/folder-safety.js';
+import { appScheme, isAppUrl } from './navigation.js';
 import { contentSecurityPolicy } from '../server/csp.js';
 
-export const appScheme = 'app';
-export const appOrigin = `${appScheme}://studio`;
+export { appOrigin, appScheme } from './navigation.js';
 
 function fileResponse(file: string, contentType: string, extra: Record<string, string> = {}): Response {
   const stream = Readable.toWeb(fs.createReadStream(file)) as ReadableStream;
@@ -22,7 +22,7 @@ function fileResponse(file: string, contentType: string, extra: Record<string, s
 export function registerAppProtocol(studio: Studio, rendererDir: string): void {
   protocol.handle(appScheme, async (request) => {
     const url = new URL(request.url);
-    if (url.host !== 'studio') return new Response('Not found', { status: 404 });
+    if (!isAppUrl(request.url)) return new Response('Not found', { status: 404 });
     if (url.pathname.startsWith('/media/')) {
       const media = await studio.media.resolve(url.pathname);
       return media ? fileResponse(media.file, media.contentType) : new Response('Not found', { status: 404 });
