@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""DCGAN training throughput in PyTorch on the CPU: the reference for bench/train.ts.
+"""DCGAN training throughput in PyTorch: the reference for bench/train.ts (CPU) and bench/gpu (CUDA).
 
 The model is the one GAN Studio trains (main/training/engine/models.ts), layer for layer:
 G = Linear(latent -> 4*4*top) -> BN -> ReLU -> [ConvT k4 s2 p1 (no bias) -> BN -> ReLU]* ->
@@ -8,8 +8,9 @@ LReLU]* -> flatten -> Linear(1). One iteration is the DCGAN example's: G forward
 the real batch and the detached fake batch, then a G step through the updated D (BCE on logits,
 Adam lr 2e-4, betas 0.5/0.999). Synthetic data; warm-up iterations are not timed.
 
-Prints one JSON line: {"images_per_s", "params_g", "params_d", "threads", "torch"}.
-Run with Debian's python3-torch: /usr/bin/python3 bench/torch_dcgan.py --res 32 --iters 20
+Prints one JSON line: {"images_per_s", "params_g", "params_d", "threads", "torch", "device"}.
+Run with Debian's python3-torch: /usr/bin/python3 bench/torch_dcgan.py --res 32 --iters 20; on a GPU
+add --device cuda (the loss read-back each iteration synchronises, as the studio reads each step's).
 """
 import argparse
 import json
@@ -90,23 +91,29 @@ def main():
     ap.add_argument("--iters", type=int, default=20)
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1, help="1 matches the wasm backend's single thread")
+    ap.add_argument("--device", default="cpu", help="cpu, or cuda for the GPU comparison of bench/gpu")
     args = ap.parse_args()
 
     torch.manual_seed(1)
     torch.set_num_threads(args.threads)
-    g = Generator(args.res, args.width, args.latent)
-    d = Discriminator(args.res, args.width)
+    device = torch.device(args.device)
+    g = Generator(args.res, args.width, args.latent).to(device)
+    d = Discriminator(args.res, args.width).to(device)
     g.apply(init_weights)
     d.apply(init_weights)
     opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
     bce = nn.BCEWithLogitsLoss()
-    real = torch.rand(args.batch, 3, args.res, args.res) * 2 - 1
-    ones = torch.ones(args.batch, 1)
-    zeros = torch.zeros(args.batch, 1)
+    real = torch.rand(args.batch, 3, args.res, args.res, device=device) * 2 - 1
+    ones = torch.ones(args.batch, 1, device=device)
+    zeros = torch.zeros(args.batch, 1, device=device)
+
+    def sync():
+        if device.type == "cuda":
+            torch.cuda.synchronize()
 
     def iteration():
-        z = torch.randn(args.batch, args.latent)
+        z = torch.randn(args.batch, args.latent, device=device)
         fake = g(z)
         opt_d.zero_grad(set_to_none=True)
         loss_d = bce(d(real), ones) + bce(d(fake.detach()), zeros)
@@ -120,9 +127,11 @@ def main():
 
     for _ in range(args.warmup):
         iteration()
+    sync()
     start = time.perf_counter()
     for _ in range(args.iters):
         iteration()
+    sync()
     seconds = time.perf_counter() - start
     print(json.dumps({
         "images_per_s": args.batch * args.iters / seconds,
@@ -130,6 +139,7 @@ def main():
         "params_d": count(d),
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
+        "device": torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu",
     }))
 
 

@@ -24,7 +24,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { backendNames, trainConfigSchema, type BackendName } from '../shared/config.js';
 import { probeBackends } from '../main/training/host/probe.js';
 import { selectBackend } from '../main/training/worker/backends.js';
-import { GanTrainer } from '../main/training/engine/trainer.js';
+import { GanTrainer, trainSteps } from '../main/training/engine/trainer.js';
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -80,9 +80,9 @@ async function child(): Promise<void> {
       `wasm runs ${selected.threads} threads, not ${threads}: ${selected.notes.map((n) => n.reason).join(' ')}`,
     );
   const t = trainer(resolution);
-  for (let i = 0; i < 3; i++) t.step();
+  await trainSteps(t, 3);
   const start = performance.now();
-  for (let i = 0; i < iters; i++) t.step();
+  await trainSteps(t, iters);
   const seconds = (performance.now() - start) / 1000;
   const out: Measurement = {
     images_per_s: (batch * iters) / seconds,
@@ -97,8 +97,8 @@ async function child(): Promise<void> {
 /** Kernel time of one iteration, summed by kernel, to stderr. */
 async function profile(t: GanTrainer): Promise<void> {
   const started = performance.now();
-  const info = await tf.profile(() => {
-    t.step();
+  const info = await tf.profile(async () => {
+    await t.step();
   });
   const wall = performance.now() - started;
   const byKernel = new Map<string, { calls: number; ms: number }>();

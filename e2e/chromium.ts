@@ -17,3 +17,18 @@ export const chromiumLaunchOptions: LaunchOptions = {
     '--disable-sync',
   ],
 };
+
+/**
+ * The same with WebGPU on: Debian's Chromium offers SwiftShader's adapter (WebGPU on the CPU),
+ * so the engine's WebGPU path runs where no GPU is. Correct there; only a GPU makes it fast.
+ */
+export const webgpuLaunchOptions: LaunchOptions = {
+  ...chromiumLaunchOptions,
+  args: [
+    ...(chromiumLaunchOptions.args ?? []),
+    '--enable-unsafe-webgpu',
+    '--enable-unsafe-swiftshader',
+    '--use-webgpu-adapter=swiftshader',
+    '--enable-features=Vulkan',
+  ],
+};

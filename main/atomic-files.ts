@@ -28,8 +28,8 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array | string):
   await fs.mkdir(dir, { recursive: true });
   // Named after this process, so recovery at start removes it only once the process is gone.
   const tmp = tempFileFor(path.join(dir, `.${path.basename(file)}`));
+  const handle = await fs.open(tmp, 'w');
   try {
-    const handle = await fs.open(tmp, 'w');
     try {
       await handle.writeFile(bytes);
       await handle.sync();
@@ -38,7 +38,7 @@ export async function writeFileAtomic(file: string, bytes: Uint8Array | string):
     }
     await fs.rename(tmp, file);
   } catch (error) {
-    // A write cut short (a full disk) leaves no partial file behind to fill it further.
+    // A full disk fails the write itself: leave no half-written temp file behind.
     await fs.rm(tmp, { force: true });
     throw error;
   }

@@ -354,7 +354,11 @@ async function train(args: string[]): Promise<void> {
       }
       if (e.name === 'run.status' && e.payload.runId === runId && !json && e.payload.status === 'running') {
         const r = studio.runs.get(runId);
-        if (r?.backend) process.stderr.write(`Training ${runId} on ${r.backend}\n`);
+        if (r?.backend) {
+          process.stderr.write(`Training ${runId} on ${r.backend}\n`);
+          for (const note of r.backendNotes.filter((n) => n.runtime))
+            process.stderr.write(`  ${note.name}: ${note.reason ?? 'failed'}\n`);
+        }
       }
     });
     let interrupted = false;

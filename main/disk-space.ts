@@ -3,8 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { tempFileFor } from './temp-files.js';
 
-/** What the user reads when a run stops for want of disk space. */
-export const diskFullRunMessage = 'The disk is full: free space, then resume.';
+/**
+ * What the user reads when a run stops for want of disk space; the training worker says the same
+ * when a checkpoint or sample write fails (worker/session.ts).
+ */
+export const diskFullRunMessage =
+  'The disk is full: free space, then resume. Training paused at its last checkpoint.';
 /** The same for anything else the studio was writing (a scan, a cache, an API call). */
 export const diskFullMessage = 'The disk is full: free space, then try again.';
 

@@ -8,6 +8,7 @@ const all = {
   grid: 'bench/grid.ts',
   train: 'bench/train.ts',
   'training-host': 'bench/training-host.ts',
+  webgpu: 'bench/webgpu.ts',
 };
 // Benchmark names come first; everything from the first --flag on is passed to each benchmark.
 const args = process.argv.slice(2);

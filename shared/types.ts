@@ -8,6 +8,8 @@ export interface BackendStatus {
    * how it runs short of what was asked (e.g. wasm threads that could not start).
    */
   reason?: string;
+  /** Set when the backend started but failed in a run's first steps, and the run moved on. */
+  runtime?: boolean;
 }
 
 export interface AppInfo {

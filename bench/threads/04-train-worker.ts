@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { trainConfigSchema } from '../../shared/config.js';
 import { selectBackend } from '../../main/training/worker/backends.js';
 import { registerWasmTrainingKernels } from '../../main/training/kernels/index.js';
-import { GanTrainer } from '../../main/training/engine/trainer.js';
+import { GanTrainer, trainSteps } from '../../main/training/engine/trainer.js';
 // @ts-expect-error plain JS helper of this experiment, untyped
 import { useThreadedWasm } from './threaded-wasm.mjs';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
@@ -44,11 +44,10 @@ const count = 256;
 const pixels = new Uint8Array(count * resolution * resolution * 3);
 for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24;
 const trainer = GanTrainer.create(config, { pixels, count, height: resolution, width: resolution }, count);
-for (let i = 0; i < warmup; i++) trainer.step();
+await trainSteps(trainer, warmup);
 parentPort!.postMessage({ type: 'timing-starts' });
 const start = performance.now();
-let last = trainer.step();
-for (let i = 1; i < steps; i++) last = trainer.step();
+const last = (await trainSteps(trainer, steps)).at(-1)!;
 const seconds = (performance.now() - start) / 1000;
 parentPort!.postMessage({
   type: 'result',

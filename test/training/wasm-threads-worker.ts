@@ -4,7 +4,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { trainConfigSchema } from '../../shared/config.js';
 import { selectBackend, type BackendSelection } from '../../main/training/worker/backends.js';
-import { GanTrainer } from '../../main/training/engine/trainer.js';
+import { GanTrainer, trainSteps } from '../../main/training/engine/trainer.js';
 import { randomValues } from './helpers.js';
 
 /**
@@ -61,10 +61,7 @@ const config = trainConfigSchema.parse({
   diffAugment: 'on',
 });
 const trainer = GanTrainer.create(config, { pixels, count, height: 32, width: 32 }, count);
-const losses = Array.from({ length: 3 }, () => {
-  const m = trainer.step();
-  return { dLoss: m.dLoss, gLoss: m.gLoss };
-});
+const losses = (await trainSteps(trainer, 3)).map((m) => ({ dLoss: m.dLoss, gLoss: m.gLoss }));
 trainer.dispose();
 
 const probe: ThreadsProbe = {

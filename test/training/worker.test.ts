@@ -4,7 +4,7 @@ import path from 'node:path';
 import { startWorker } from '../../main/worker-start.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainConfigSchema, type TrainConfigInput } from '../../shared/config.js';
-import { readCheckpointMeta } from '../../main/training/engine/checkpoint.js';
+import { readCheckpointMeta, type Checkpoint } from '../../main/training/engine/checkpoint.js';
 import type { StepMetrics } from '../../main/training/engine/trainer.js';
 import type { FromWorker, StartMessage, ToWorker } from '../../main/training/protocol.js';
 import { TrainingSession, type SessionDeps } from '../../main/training/worker/session.js';
@@ -122,12 +122,12 @@ describe('training session', () => {
         get completedSteps() {
           return steps;
         },
-        step(): StepMetrics {
+        async step(): Promise<StepMetrics> {
           steps++;
           const loss = steps >= 3 ? NaN : 1;
-          return { step: steps, dLoss: loss, gLoss: 1, dReal: 0.5, dFake: 0.5, dFakeAfter: 0.5, stepMs: 1 };
+          return { step: steps, dLoss: loss, gLoss: 1, dReal: 0.5, dFake: 0.5, dFakeAfter: 0.5 };
         },
-        sampleGrid: () => ({ width: 1, height: 1, rgb: new Uint8Array(3) }),
+        sampleGrid: async () => ({ width: 1, height: 1, rgb: new Uint8Array(3) }),
         exportCheckpoint: () => {
           throw new Error('must not checkpoint a diverged state');
         },
@@ -146,5 +146,146 @@ describe('training session', () => {
     expect(ended).toMatchObject({ type: 'ended', reason: 'diverged', step: 3 });
     expect((ended as { error?: string }).error).toMatch(/learning rate/);
     expect(messages.some((m) => m.type === 'checkpoint')).toBe(false);
+  });
+});
+
+/** A stand-in trainer: `lossAt(step)` gives each step's D loss; nothing touches tfjs. */
+function fakeTrainer(lossAt: (step: number) => number, opts: { failStep?: number } = {}) {
+  let steps = 0;
+  return {
+    get completedSteps() {
+      return steps;
+    },
+    async step(): Promise<StepMetrics> {
+      steps++;
+      const step = steps;
+      if (opts.failStep === step) throw new Error('OffscreenCanvas is not defined');
+      return { step, dLoss: lossAt(step), gLoss: 1, dReal: 0.5, dFake: 0.5, dFakeAfter: 0.5 };
+    },
+    sampleGrid: async () => ({ width: 1, height: 1, rgb: new Uint8Array(3) }),
+    exportCheckpoint: async (): Promise<Checkpoint> => ({
+      meta: {
+        format: 1 as const,
+        step: steps,
+        config: trainConfigSchema.parse({}),
+        datasetSize: 1,
+        rng: { noise: [1, 2, 3, 4], augment: [1, 2, 3, 4], flip: [1, 2, 3, 4] },
+        data: { count: 1, epoch: 0, position: 0, epochRng: [1, 2, 3, 4] },
+        optimizers: { g: steps, d: steps },
+        emaUpdates: steps,
+      },
+      tensors: {},
+    }),
+    dispose: () => {},
+  };
+}
+
+async function runSession(deps: SessionDeps, start: StartMessage): Promise<FromWorker[]> {
+  const messages: FromWorker[] = [];
+  let listener: ((m: ToWorker) => void) | undefined;
+  const session = new TrainingSession(
+    { postMessage: (m) => messages.push(m), on: (_e, l) => (listener = l) },
+    deps,
+  );
+  listener?.(start);
+  await session.done;
+  return messages;
+}
+
+const noImages = async () => ({ pixels: new Uint8Array(0), count: 0, height: 32, width: 32 });
+
+describe('training session on a broken backend', () => {
+  it('moves to the next backend when the chosen one fails in its first step, and says why', async () => {
+    const runDir = path.join(dir, 'run-fallback');
+    const asked: string[] = [];
+    const deps: SessionDeps = {
+      selectBackend: async (preference) => {
+        asked.push(preference);
+        return { backend: preference === 'auto' ? 'webgpu' : (preference as 'wasm'), notes: [] };
+      },
+      loadImages: noImages,
+      createTrainer: () => fakeTrainer(() => 1, asked.length === 1 ? { failStep: 1 } : {}),
+    };
+    const messages = await runSession(deps, {
+      ...startMessage(runDir, { steps: 4, metricsEvery: 1, sampleEvery: 100 }),
+      backend: 'auto',
+    });
+    expect(asked).toEqual(['auto', 'wasm']);
+    const backends = messages.filter((m) => m.type === 'backend');
+    expect(backends.map((m) => m.backend)).toEqual(['webgpu', 'wasm']);
+    const note = backends[1]?.notes.find((n) => n.name === 'webgpu');
+    expect(note).toMatchObject({ available: false, runtime: true });
+    expect(note?.reason).toMatch(/OffscreenCanvas is not defined/);
+    // Only the backend that trained posted metrics and samples: steps 1..4 once each.
+    expect(messages.filter((m) => m.type === 'metrics').map((m) => m.step)).toEqual([1, 2, 3, 4]);
+    expect(messages.filter((m) => m.type === 'sample').map((m) => m.step)).toEqual([0, 4]);
+    expect(messages.at(-1)).toMatchObject({ type: 'ended', reason: 'finished', step: 4 });
+  });
+
+  it('falls back when the first step gives non-finite losses', async () => {
+    const asked: string[] = [];
+    const deps: SessionDeps = {
+      selectBackend: async (preference) => {
+        asked.push(preference);
+        return { backend: preference === 'webgpu' ? 'webgpu' : 'wasm', notes: [] };
+      },
+      loadImages: noImages,
+      createTrainer: () => fakeTrainer(asked.length === 1 ? () => NaN : () => 1),
+    };
+    const messages = await runSession(deps, {
+      ...startMessage(path.join(dir, 'run-nan-first'), { steps: 3 }),
+      backend: 'webgpu',
+    });
+    expect(asked).toEqual(['webgpu', 'wasm']);
+    expect(messages.at(-1)).toMatchObject({ type: 'ended', reason: 'finished', step: 3 });
+  });
+
+  it('fails with the error once the backend has passed its first steps', async () => {
+    const deps: SessionDeps = {
+      selectBackend: async () => ({ backend: 'webgpu', notes: [] }),
+      loadImages: noImages,
+      createTrainer: () => fakeTrainer(() => 1, { failStep: 6 }),
+    };
+    const messages = await runSession(deps, {
+      ...startMessage(path.join(dir, 'run-late-failure'), { steps: 10, metricsEvery: 1 }),
+      backend: 'webgpu',
+    });
+    expect(messages.filter((m) => m.type === 'backend')).toHaveLength(1);
+    expect(messages.at(-1)).toMatchObject({ type: 'ended', reason: 'failed' });
+    expect((messages.at(-1) as { error?: string }).error).toMatch(/OffscreenCanvas/);
+  });
+
+  it('treats an absurdly large loss as divergence', async () => {
+    const deps: SessionDeps = {
+      selectBackend: async () => ({ backend: 'cpu', notes: [] }),
+      loadImages: noImages,
+      createTrainer: () => fakeTrainer((step) => (step >= 4 ? 4e14 : 1)),
+    };
+    const messages = await runSession(deps, startMessage(path.join(dir, 'run-absurd'), { steps: 10 }));
+    expect(messages.at(-1)).toMatchObject({ type: 'ended', reason: 'diverged', step: 4 });
+  });
+
+  it('pauses, not fails, when the disk is full, keeping the last checkpoint', async () => {
+    const runDir = path.join(dir, 'run-full');
+    const deps: SessionDeps = {
+      selectBackend: async () => ({ backend: 'cpu', notes: [] }),
+      loadImages: noImages,
+      createTrainer: () => fakeTrainer(() => 1),
+    };
+    const realOpen = fs.promises.open;
+    // ENOSPC on the temp file of the first write (the step-0 sample).
+    fs.promises.open = (async () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), {
+        code: 'ENOSPC',
+        syscall: 'write',
+      });
+    }) as typeof fs.promises.open;
+    try {
+      const messages = await runSession(deps, startMessage(runDir, { steps: 5 }));
+      expect(messages.at(-1)).toMatchObject({ type: 'ended', reason: 'paused' });
+      expect((messages.at(-1) as { error?: string }).error).toMatch(/disk is full/);
+    } finally {
+      fs.promises.open = realOpen;
+    }
   });
 });

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { onWebgpu } from './device.js';
+import { groupMeans } from './layers.js';
 import { tidy } from './tidy.js';
 import type { Rng } from './rng.js';
 
@@ -86,7 +88,8 @@ const cpuResident = new Set(['wasm', 'cpu', 'tensorflow']);
 /**
  * Gathers whole pixels of x [N, H, W, C] by a map into N·H·W + 1 rows, the last one zeros. On
  * CPU-resident backends this is a JS loop over a copy (wasm's GatherV2 takes ~8 ms for a batch of
- * 32 px images, the loop well under one); on GPU backends it stays a tf.gather.
+ * 32 px images, the loop well under one): there the data never leaves the device, which is the
+ * CPU. On GPU backends it stays on the GPU as a tf.gather, with no read-back.
  */
 function gatherPixels(x: tf.Tensor4D, map: Int32Array): tf.Tensor4D {
   const [n = 1, h = 1, w = 1, c = 1] = x.shape;
@@ -107,6 +110,19 @@ function gatherPixels(x: tf.Tensor4D, map: Int32Array): tf.Tensor4D {
   return tf.tensor4d(out, [n, h, w, c]);
 }
 
+/**
+ * Means of x [N, H, W, C] over its channels ('pixel', [N, H, W, 1]) or over each whole image
+ * ('image', [N, 1, 1, 1]). On webgpu tf.mean spends a workgroup per output on a 3-value
+ * reduction; the engine's group reduction sums consecutive blocks in one flat dispatch.
+ */
+function meanOver(x: tf.Tensor4D, over: 'pixel' | 'image'): tf.Tensor4D {
+  const [n = 1, h = 1, w = 1] = x.shape;
+  if (!onWebgpu()) return tf.mean(x, over === 'pixel' ? 3 : [1, 2, 3], true);
+  const blocks = over === 'pixel' ? n * h * w : n;
+  const means = groupMeans(tf.reshape(x, [x.size, 1]), blocks);
+  return tf.reshape(means, over === 'pixel' ? [n, h, w, 1] : [n, 1, 1, 1]);
+}
+
 export function diffAugment(
   x: tf.Tensor4D,
   policy: readonly AugmentOp[],
@@ -121,9 +137,9 @@ export function diffAugment(
       const saturation = perImage(n, () => rng.float() * 2);
       const contrast = perImage(n, () => rng.float() + 0.5);
       y = tf.add(y, brightness);
-      const pixelMean = tf.mean(y, 3, true);
+      const pixelMean = meanOver(y, 'pixel');
       y = tf.add(tf.mul(y, saturation), tf.mul(pixelMean, tf.sub(1, saturation)));
-      const imageMean = tf.mean(y, [1, 2, 3], true);
+      const imageMean = meanOver(y, 'image');
       y = tf.add(tf.mul(y, contrast), tf.mul(imageMean, tf.sub(1, contrast)));
       color = { saturation, contrast };
     }
@@ -146,8 +162,8 @@ export function diffAugmentBackward(dy: tf.Tensor4D, tape: AugmentTape): tf.Tens
     if (tape.color !== null) {
       const { saturation, contrast } = tape.color;
       // y = c·x + (1 − c)·mean(x) ⇒ dx = c·dy + (1 − c)·mean(dy), over the image, then per pixel.
-      d = tf.add(tf.mul(d, contrast), tf.mul(tf.mean(d, [1, 2, 3], true), tf.sub(1, contrast)));
-      d = tf.add(tf.mul(d, saturation), tf.mul(tf.mean(d, 3, true), tf.sub(1, saturation)));
+      d = tf.add(tf.mul(d, contrast), tf.mul(meanOver(d, 'image'), tf.sub(1, contrast)));
+      d = tf.add(tf.mul(d, saturation), tf.mul(meanOver(d, 'pixel'), tf.sub(1, saturation)));
     }
     return d;
   });

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { webgpuKernelNames } from '../kernels/webgpu/names.js';
+import { onWebgpu } from './device.js';
 import type { Params } from './layers.js';
 
 /**
@@ -34,10 +36,16 @@ export class Ema {
   update(): void {
     const d = Math.min(this.decay, (1 + this.t) / (10 + this.t));
     this.t++;
+    const fused = onWebgpu();
     tf.tidy(() => {
       for (const [name, avg] of this.params) {
         const p = this.source.get(name) as tf.Variable;
-        avg.assign(tf.add(avg, tf.mul(tf.sub(p, avg), 1 - d)));
+        // One dispatch on webgpu (kernels/webgpu/optimizer.ts) instead of three.
+        avg.assign(
+          fused
+            ? (tf.engine().runKernel(webgpuKernelNames.lerp, { a: avg, b: p }, { t: 1 - d }) as tf.Tensor)
+            : tf.add(avg, tf.mul(tf.sub(p, avg), 1 - d)),
+        );
       }
     });
   }

@@ -23,16 +23,16 @@ export function referenceLatents(seed: number, latentSize: number): Float32Array
 }
 
 /** count images [count, H, W, 3] in [−1, 1] for `latents` [count · latentSize]. */
-export function generateImages(
+export async function generateImages(
   network: Network,
   params: Params,
   reference: Float32Array,
   latents: Float32Array,
   count: number,
   latentSize: number,
-): Float32Array {
+): Promise<Float32Array> {
   const rows = reference.length / latentSize;
-  const chunks: Float32Array[] = [];
+  const chunks: Promise<Float32Array>[] = [];
   // Chunks bound memory for long animations; each image depends only on its latent.
   for (let start = 0; start < count; start += referenceBatch) {
     const n = Math.min(referenceBatch, count - start);
@@ -43,13 +43,14 @@ export function generateImages(
       const all = network.infer(tf.tensor2d(batch, [rows + n, latentSize]), params, rows);
       return tf.slice(all, rows, n);
     });
-    chunks.push(images.dataSync() as Float32Array);
-    images.dispose();
+    // Every chunk is queued before the first read returns, so a GPU never waits on the CPU here.
+    chunks.push(images.data<'float32'>().finally(() => images.dispose()));
   }
-  if (chunks.length === 1) return chunks[0] as Float32Array;
-  const out = new Float32Array(chunks.reduce((s, c) => s + c.length, 0));
+  const parts = await Promise.all(chunks);
+  if (parts.length === 1) return parts[0] as Float32Array;
+  const out = new Float32Array(parts.reduce((s, c) => s + c.length, 0));
   let at = 0;
-  for (const c of chunks) {
+  for (const c of parts) {
     out.set(c, at);
     at += c.length;
   }
@@ -80,7 +81,7 @@ export class Generator {
   }
 
   /** Images [count, H, W, 3] in [−1, 1]; each depends only on its own latent. */
-  generate(latents: Float32Array, count: number): Float32Array {
+  generate(latents: Float32Array, count: number): Promise<Float32Array> {
     if (latents.length !== count * this.latentSize) {
       throw new Error(`Expected ${count} latents of size ${this.latentSize}.`);
     }

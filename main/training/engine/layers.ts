@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { webgpuKernelNames } from '../kernels/webgpu/names.js';
+import { onWebgpu } from './device.js';
 
 /**
  * Layers with hand-written backward passes. tfjs-core alone registers no gradient functions
@@ -7,10 +9,13 @@ import * as tf from '@tensorflow/tfjs-core';
  * what its backward pass needs, and the backward pass can run later, skip parameter gradients
  * (the generator's step only needs D's input gradient) or skip the input gradient.
  *
- * All tensors are NHWC. The ops are chosen to be fast on tfjs-backend-wasm and fine elsewhere:
- * reductions over batch and space are average pools (wasm's Sum over leading axes is ~30×
- * slower), leaky ReLU is prelu, tanh is 2·sigmoid(2x) − 1 (wasm's LeakyRelu and Tanh are scalar
- * loops).
+ * All tensors are NHWC. The ops are chosen per backend (the numbers agree to float rounding):
+ * - wasm, and cpu and native TensorFlow alike: reductions over batch and space are average
+ *   pools (wasm's Sum over leading axes is ~30× slower), leaky ReLU is prelu, tanh is
+ *   2·sigmoid(2x) − 1 (wasm's LeakyRelu and Tanh are scalar loops).
+ * - webgpu: those average pools exceed WebGPU's dispatch limits on large batches, and every op
+ *   is a dispatch whose fixed cost outweighs a small GAN's arithmetic: reductions and batch norm
+ *   run the engine's own kernels (kernels/webgpu), matMul transposes in place, tanh is tanh.
  */
 
 export type Params = Map<string, tf.Variable>;
@@ -90,12 +95,13 @@ export class Constants {
 }
 
 /**
- * Per-group means over every axis but the last: x [groups·m, …, C] → [groups, C]. An average
- * pool with one window per group over the rows: on wasm that is XNNPACK and ~30× faster than
+ * Per-group means over every axis but the last: x [groups·m, …, C] → [groups, C]. On wasm an
+ * average pool with one window per group over the rows: that is XNNPACK and ~30× faster than
  * tf.mean over leading axes (a transpose then a reduction), and a ones-row matMul is no better
  * because XNNPACK re-packs its varying right-hand side on every call.
  */
 export function groupMeans(x: tf.Tensor, groups: number): tf.Tensor2D {
+  if (onWebgpu()) return groupReduce('mean', { a: x }, groups);
   const c = x.shape[x.shape.length - 1] ?? 1;
   const rows = x.size / c / groups;
   const pooled = tf.avgPool(tf.reshape(x, [groups, rows, 1, c]) as tf.Tensor4D, [rows, 1], 1, 'valid');
@@ -105,7 +111,17 @@ export function groupMeans(x: tf.Tensor, groups: number): tf.Tensor2D {
 /** Sums over every axis but the last: [.., C] → [C]. */
 export function channelSums(x: tf.Tensor): tf.Tensor1D {
   const c = x.shape[x.shape.length - 1] ?? 1;
+  if (onWebgpu()) return tf.reshape(groupReduce('sum', { a: x }, 1), [c]);
   return tf.reshape(tf.mul(groupMeans(x, 1), x.size / c), [c]);
+}
+
+/** The webgpu kernel behind groupMeans and batch norm's statistics (kernels/webgpu/group-reduce). */
+function groupReduce(
+  mode: 'mean' | 'sum' | 'centredSquare' | 'centredProduct',
+  inputs: tf.NamedTensorMap,
+  groups: number,
+): tf.Tensor2D {
+  return tf.engine().runKernel(webgpuKernelNames.groupReduce, inputs, { groups, mode }) as tf.Tensor2D;
 }
 
 export class Dense implements Layer {
@@ -134,19 +150,22 @@ export class Dense implements Layer {
     _k: Constants,
     grads: Grads,
   ): tf.Tensor | null {
-    // Explicit transposes of the small operand: wasm's matMul with transposeA/B transposes the
-    // other way round first and is ~10× slower here.
+    const x2 = x as tf.Tensor2D;
+    const dy2 = dy as tf.Tensor2D;
+    const w = param(p, `${this.name}/w`) as tf.Tensor2D;
+    const gpu = onWebgpu();
     if (opts.paramGrads) {
-      const x2 = x as tf.Tensor2D;
-      const dy2 = dy as tf.Tensor2D;
-      grads[`${this.name}/w`] =
-        x2.size <= dy2.size
+      // On wasm, explicit transposes of the small operand: its matMul with transposeA/B
+      // transposes the other way round first and is ~10× slower. WebGPU's reads in place.
+      grads[`${this.name}/w`] = gpu
+        ? tf.matMul(x2, dy2, true, false)
+        : x2.size <= dy2.size
           ? tf.matMul(tf.transpose(x2), dy2)
           : tf.transpose(tf.matMul(tf.transpose(dy2), x2));
       if (this.bias) grads[`${this.name}/b`] = channelSums(dy);
     }
     if (!opts.inputGrad) return null;
-    return tf.matMul(dy as tf.Tensor2D, tf.transpose(param(p, `${this.name}/w`) as tf.Tensor2D));
+    return gpu ? tf.matMul(dy2, w, false, true) : tf.matMul(dy2, tf.transpose(w));
   }
 }
 
@@ -307,6 +326,7 @@ export class BatchNorm implements Layer {
   ): { y: tf.Tensor; saved: Saved } {
     const c = x.shape[x.shape.length - 1] ?? 1;
     if (referenceRows !== undefined) return { y: this.referenceForward(p, x, referenceRows, c), saved: [] };
+    if (onWebgpu()) return this.fusedForward(p, x, groups);
     const m = x.size / c / groups;
     const mean = groupMeans(x, groups); // [G, C]
     const xc = tf.sub(tf.reshape(x, [groups, m, c]), tf.reshape(mean, [groups, 1, c]));
@@ -315,6 +335,25 @@ export class BatchNorm implements Layer {
     const scale = tf.mul(invStd, param(p, `${this.name}/gamma`)); // [G, C]
     const y = tf.add(tf.mul(xc, tf.reshape(scale, [groups, 1, c])), param(p, `${this.name}/beta`));
     return { y: tf.reshape(y, x.shape), saved: [xc, invStd, scale] };
+  }
+
+  /**
+   * The same on webgpu in three reductions and one dispatch for y; it keeps x and the mean
+   * rather than x − mean (the backward kernels centre as they read).
+   */
+  private fusedForward(p: Params, x: tf.Tensor, groups: number): { y: tf.Tensor; saved: Saved } {
+    const mean = groupMeans(x, groups); // [G, C]
+    const variance = groupReduce('centredSquare', { a: x, mean }, groups); // biased, as in training
+    const invStd = tf.rsqrt(tf.add(variance, this.eps)); // [G, C]
+    const scale = tf.mul(invStd, param(p, `${this.name}/gamma`)); // [G, C]
+    const y = tf
+      .engine()
+      .runKernel(
+        webgpuKernelNames.batchNormApply,
+        { x, mean, scale, beta: param(p, `${this.name}/beta`) },
+        { groups },
+      ) as tf.Tensor;
+    return { y, saved: [x, mean, invStd] };
   }
 
   private referenceForward(p: Params, x: tf.Tensor, rows: number, c: number): tf.Tensor {
@@ -327,13 +366,14 @@ export class BatchNorm implements Layer {
   }
 
   backward(
-    _p: Params,
+    p: Params,
     dy: tf.Tensor,
     saved: Saved,
     opts: BackwardOptions,
     _k: Constants,
     grads: Grads,
   ): tf.Tensor | null {
+    if (onWebgpu()) return this.fusedBackward(p, dy, saved, opts, grads);
     const [xc, invStd, scale] = saved as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D];
     const [groups = 1, m = 1, c = 1] = xc.shape;
     const dy3 = tf.reshape(dy, xc.shape);
@@ -352,6 +392,35 @@ export class BatchNorm implements Layer {
       tf.reshape(b, [groups, 1, c]),
     );
     return tf.reshape(dx, dy.shape);
+  }
+
+  /** The backward pass of fusedForward: two reductions and one dispatch for dx. */
+  private fusedBackward(
+    p: Params,
+    dy: tf.Tensor,
+    saved: Saved,
+    opts: BackwardOptions,
+    grads: Grads,
+  ): tf.Tensor | null {
+    const [x, mean, invStd] = saved as [tf.Tensor, tf.Tensor2D, tf.Tensor2D];
+    const groups = mean.shape[0];
+    const m = x.size / mean.size;
+    const meanDy = groupMeans(dy, groups); // [G, C]
+    const meanDyXc = groupReduce('centredProduct', { a: dy, b: x, mean }, groups); // [G, C]
+    if (opts.paramGrads) {
+      // Sums over the groups; one group (the generator) needs none.
+      const overGroups = (t: tf.Tensor2D) => (groups === 1 ? tf.reshape(t, [t.size]) : tf.sum(t, 0));
+      grads[`${this.name}/gamma`] = tf.mul(overGroups(tf.mul(meanDyXc, invStd)), m);
+      grads[`${this.name}/beta`] = tf.mul(overGroups(meanDy), m);
+    }
+    if (!opts.inputGrad) return null;
+    return tf
+      .engine()
+      .runKernel(
+        webgpuKernelNames.batchNormGrad,
+        { dy, x, mean, invStd, gamma: param(p, `${this.name}/gamma`), meanDy, meanDyXc },
+        { groups },
+      ) as tf.Tensor;
   }
 }
 
@@ -373,8 +442,9 @@ export class LeakyReLU implements Layer {
     private readonly slope = 0.2,
   ) {}
   forward(_p: Params, x: tf.Tensor, _o: ForwardOptions, k: Constants): { y: tf.Tensor; saved: Saved } {
-    // prelu with a per-channel slope runs in XNNPACK; wasm's LeakyRelu is a scalar loop.
-    const y = tf.prelu(x, k.fill(this.channels, this.slope));
+    // prelu with a per-channel slope runs in XNNPACK; wasm's LeakyRelu is a scalar loop. On
+    // webgpu prelu is a broadcast binary op, several times slower than leakyRelu.
+    const y = onWebgpu() ? tf.leakyRelu(x, this.slope) : tf.prelu(x, k.fill(this.channels, this.slope));
     return { y, saved: [y] };
   }
   backward(_p: Params, dy: tf.Tensor, [y]: Saved): tf.Tensor {
@@ -386,7 +456,7 @@ export class LeakyReLU implements Layer {
 export class Tanh implements Layer {
   readonly params: ParamSpec[] = [];
   forward(_p: Params, x: tf.Tensor): { y: tf.Tensor; saved: Saved } {
-    const y = tf.sub(tf.mul(tf.sigmoid(tf.mul(x, 2)), 2), 1);
+    const y = onWebgpu() ? tf.tanh(x) : tf.sub(tf.mul(tf.sigmoid(tf.mul(x, 2)), 2), 1);
     return { y, saved: [y] };
   }
   backward(_p: Params, dy: tf.Tensor, [y]: Saved): tf.Tensor {

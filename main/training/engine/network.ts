@@ -28,6 +28,18 @@ export interface BackwardResult {
 /** Plain copy of a set of parameters (for checkpoints, EMA copies, tests). */
 export type ParamValues = Record<string, { data: Float32Array; shape: number[] }>;
 
+/** Reads named tensors back from the device, all queued at once; copies, never backend arrays. */
+export async function readValues(entries: Iterable<readonly [string, tf.Tensor]>): Promise<ParamValues> {
+  const list = [...entries];
+  const data = await Promise.all(list.map(([, t]) => t.data<'float32'>()));
+  const out: ParamValues = {};
+  list.forEach(([name, t], i) => {
+    // A copy: the cpu and wasm backends hand out their own backing arrays.
+    out[name] = { data: (data[i] as Float32Array).slice(), shape: [...t.shape] };
+  });
+  return out;
+}
+
 /** A feed-forward stack of layers with tf.Variables for parameters. */
 export class Network {
   readonly params: Params = new Map();
@@ -109,15 +121,17 @@ export class Network {
     for (const saved of tape.saved) for (const t of saved) if (t !== tape.input) t.dispose();
   }
 
-  values(params: Params = this.params): ParamValues {
-    const out: ParamValues = {};
-    for (const spec of this.specs) {
-      const v = params.get(spec.name);
-      if (v === undefined) continue;
-      // A copy: the cpu backend hands out its own backing array.
-      out[spec.name] = { data: (v.dataSync() as Float32Array).slice(), shape: [...v.shape] };
-    }
-    return out;
+  /**
+   * A copy of the parameters. Every read is queued before this yields, so the values are those
+   * after all work queued so far, whatever is queued while the device answers.
+   */
+  async values(params: Params = this.params): Promise<ParamValues> {
+    return readValues(
+      this.specs.flatMap((spec) => {
+        const v = params.get(spec.name);
+        return v === undefined ? [] : [[spec.name, v] as const];
+      }),
+    );
   }
 
   /** Overwrites parameters from plain values; every parameter must be present with its shape. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../../../shared/config.js';
 import { Adam } from './adam.js';
-import { checkpointFormat, type Checkpoint, type TensorRecord } from './checkpoint.js';
+import { checkpointFormat, type Checkpoint, type CheckpointMeta, type TensorRecord } from './checkpoint.js';
 import { DataOrder, fillBatch, type TrainingImages } from './data.js';
 import { diffAugment, diffAugmentBackward, releaseAugmentTape, type AugmentOp } from './diffaugment.js';
 import { Ema } from './ema.js';
@@ -24,13 +24,35 @@ export interface StepMetrics {
   dFake: number;
   /** Mean σ(D(G(z))) in G's step (after D's update). */
   dFakeAfter: number;
-  /** Wall time of the iteration, metrics read-back included. */
-  stepMs: number;
 }
 
-/** Whether the losses are usable numbers (a NaN or ∞ means training diverged). */
+const metricNames = ['dLoss', 'gLoss', 'dReal', 'dFake', 'dFakeAfter'] as const;
+
+/**
+ * Losses beyond this are divergence too: BCE and hinge losses of a working GAN stay within tens,
+ * and a loss of 10¹⁴ is a run that has blown up but not yet reached ∞.
+ */
+export const absurdLoss = 1e6;
+
+/** Whether the losses are usable numbers (a NaN, ∞ or absurd loss means training diverged). */
 export function metricsFinite(m: StepMetrics): boolean {
-  return [m.dLoss, m.gLoss, m.dReal, m.dFake, m.dFakeAfter].every(Number.isFinite);
+  return metricNames.every((key) => Number.isFinite(m[key]) && Math.abs(m[key]) < absurdLoss);
+}
+
+/**
+ * Runs `count` iterations with one always queued ahead (as the session does), returning every
+ * step's metrics in order.
+ */
+export async function trainSteps(trainer: GanTrainer, count: number): Promise<StepMetrics[]> {
+  const out: StepMetrics[] = [];
+  let inFlight: Promise<StepMetrics> | null = null;
+  for (let i = 0; i < count; i++) {
+    const next = trainer.step();
+    if (inFlight !== null) out.push(await inFlight);
+    inFlight = next;
+  }
+  if (inFlight !== null) out.push(await inFlight);
+  return out;
 }
 
 /** DiffAugment 'auto' turns on below this many images (the paper's small-data regime). */
@@ -133,9 +155,13 @@ export class GanTrainer {
     return this.stepCount;
   }
 
-  /** One iteration: a D step on a real and a fake batch, then a G step. */
-  step(): StepMetrics {
-    const started = performance.now();
+  /**
+   * One iteration: a D step on a real and a fake batch, then a G step. Every op is queued on the
+   * device before this returns, and the metrics come back when the device has run them: calling
+   * step() again before awaiting keeps a GPU busy (the session reads metrics one step behind).
+   * Nothing is read back synchronously, which WebGPU cannot do outside a browser.
+   */
+  step(): Promise<StepMetrics> {
     const { batchSize: n, latentSize, loss } = this.config;
     const { height: h, width: w } = this.data;
     const indices = this.order.next(n);
@@ -203,18 +229,19 @@ export class GanTrainer {
         tf.mean(tf.sigmoid(d2.y)),
       ]);
     });
-    const [dLoss = NaN, gLoss = NaN, dReal = NaN, dFake = NaN, dFakeAfter = NaN] = values.dataSync();
-    values.dispose();
     this.stepCount++;
-    return {
-      step: this.stepCount,
-      dLoss,
-      gLoss,
-      dReal,
-      dFake,
-      dFakeAfter,
-      stepMs: performance.now() - started,
-    };
+    const step = this.stepCount;
+    return values
+      .data()
+      .then(([dLoss = NaN, gLoss = NaN, dReal = NaN, dFake = NaN, dFakeAfter = NaN]) => ({
+        step,
+        dLoss,
+        gLoss,
+        dReal,
+        dFake,
+        dFakeAfter,
+      }))
+      .finally(() => values.dispose());
   }
 
   /**
@@ -222,40 +249,49 @@ export class GanTrainer {
    * (or G when EMA is off). Batch norm uses the statistics of the run's fixed reference latents,
    * so each image depends only on its own latent.
    */
-  generate(latents: Float32Array, count: number): Float32Array {
+  generate(latents: Float32Array, count: number): Promise<Float32Array> {
     const params = this.ema?.params ?? this.generator.params;
     return generateImages(this.generator, params, this.sampleLatents, latents, count, this.config.latentSize);
   }
 
   /** The sample grid: the first config.sampleCount of the run's fixed latents. */
-  sampleGrid(): RgbImage {
+  async sampleGrid(): Promise<RgbImage> {
     const count = Math.min(this.config.sampleCount, referenceBatch);
-    const images = this.generate(this.sampleLatents.subarray(0, count * this.config.latentSize), count);
+    const images = await this.generate(this.sampleLatents.subarray(0, count * this.config.latentSize), count);
     return tileImages(images, count, this.data.height, this.data.width);
   }
 
-  exportCheckpoint(): Checkpoint {
-    const gValues = this.generator.values();
+  /**
+   * Everything a resume needs: the state after every step queued so far. The meta is taken and
+   * every read is queued before the first await, so the checkpoint is consistent even if another
+   * step were queued while it waits for the device.
+   */
+  async exportCheckpoint(): Promise<Checkpoint> {
+    const meta: CheckpointMeta = {
+      format: checkpointFormat,
+      step: this.stepCount,
+      config: this.config,
+      datasetSize: this.datasetSize,
+      rng: { noise: this.noiseRng.state(), augment: this.augmentRng.state(), flip: this.flipRng.state() },
+      data: this.order.state(),
+      optimizers: { g: this.adamG.steps, d: this.adamD.steps },
+      emaUpdates: this.ema?.updates ?? 0,
+    };
+    const [gValues, dValues, emaValues, adamG, adamD] = await Promise.all([
+      this.generator.values(),
+      this.discriminator.values(),
+      this.ema ? this.generator.values(this.ema.params) : null,
+      this.adamG.state(),
+      this.adamD.state(),
+    ]);
     const tensors: Record<string, TensorRecord> = {
       ...gValues,
-      ...this.discriminator.values(),
-      ...prefixed(this.ema ? this.generator.values(this.ema.params) : gValues, 'ema/'),
-      ...prefixed(this.adamG.state().moments, 'adam-g/'),
-      ...prefixed(this.adamD.state().moments, 'adam-d/'),
+      ...dValues,
+      ...prefixed(emaValues ?? gValues, 'ema/'),
+      ...prefixed(adamG.moments, 'adam-g/'),
+      ...prefixed(adamD.moments, 'adam-d/'),
     };
-    return {
-      meta: {
-        format: checkpointFormat,
-        step: this.stepCount,
-        config: this.config,
-        datasetSize: this.datasetSize,
-        rng: { noise: this.noiseRng.state(), augment: this.augmentRng.state(), flip: this.flipRng.state() },
-        data: this.order.state(),
-        optimizers: { g: this.adamG.steps, d: this.adamD.steps },
-        emaUpdates: this.ema?.updates ?? 0,
-      },
-      tensors,
-    };
+    return { meta, tensors };
   }
 
   restore(checkpoint: Checkpoint): void {

@@ -5,6 +5,7 @@ import { backendNames, type BackendName } from '../../../shared/config.js';
 import { firstLineOf } from '../../../shared/errors.js';
 import type { BackendStatus } from '../../../shared/types.js';
 import { registerWasmTrainingKernels } from '../kernels/index.js';
+import { registerWebgpuTrainingKernels } from '../kernels/webgpu/index.js';
 import { nativePackages, wasmBinariesDir } from '../packages.js';
 import { loadThreadedWasm, maxWasmThreads, resolveThreads } from './wasm-threads.js';
 
@@ -131,7 +132,9 @@ async function tryWebgpu(): Promise<string | null> {
     return `tfjs-backend-webgpu did not load: ${firstLineOf(error)}.`;
   }
   const failure = await activate('webgpu');
-  return failure === null ? null : `WebGPU: ${failure}`;
+  if (failure !== null) return `WebGPU: ${failure}`;
+  registerWebgpuTrainingKernels();
+  return null;
 }
 
 async function tryWasm(requestedThreads: number): Promise<Started | string> {

@@ -1,7 +1,9 @@
 import fs from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import path from 'node:path';
-import type { BackendName, TrainConfig } from '../../../shared/config.js';
+import { backendNames, type BackendName, type TrainConfig } from '../../../shared/config.js';
+import { firstLineOf } from '../../../shared/errors.js';
+import type { BackendStatus } from '../../../shared/types.js';
 import { readCacheFile } from '../../datasets/cache-format.js';
 import { selectBackend, type BackendOptions, type BackendSelection } from './backends.js';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../engine/checkpoint.js';
@@ -16,14 +18,19 @@ import { checkpointFile, encodePng, sampleFile } from '../run-files.js';
  * The training loop around the engine, on the worker side of protocol.ts: picks the backend,
  * loads the cache, builds or restores the trainer, steps it, and writes samples and checkpoints.
  * Messages are handled between steps (the loop yields to the event loop after each one).
+ *
+ * Steps are pipelined: step N+1 is queued before step N's metrics are awaited, so a GPU never
+ * waits for the CPU between steps. Samples and checkpoints are taken between steps with nothing
+ * in flight, so they show exactly the state after the step they are labelled with.
  */
 
 /** What the session needs of a trainer (GanTrainer; tests may stand in). */
 export interface TrainerLike {
   readonly completedSteps: number;
-  step(): StepMetrics;
-  sampleGrid(): RgbImage;
-  exportCheckpoint(): Checkpoint;
+  /** Queues one iteration; resolves with its metrics when the device has run it. */
+  step(): Promise<StepMetrics>;
+  sampleGrid(): Promise<RgbImage>;
+  exportCheckpoint(): Promise<Checkpoint>;
   dispose(): void;
 }
 
@@ -63,9 +70,32 @@ export const defaultSessionDeps: SessionDeps = {
   },
 };
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/**
+ * A backend is on probation for its first steps: if it throws (or returns non-finite losses on
+ * the very first step, which no healthy backend does from freshly initialised weights), the run
+ * starts over on the next backend instead of failing. Nothing is posted until probation passes,
+ * so the run's curves and samples never mix two backends.
+ */
+export const probationSteps = 2;
+
+/** Ends the loop early with a reason (the trainer stays usable). */
+type LoopEnd = Exclude<EndReason, 'failed'>;
+
+/** Thrown when the backend fails on probation; carries why. */
+class BackendFailure extends Error {}
+
+/** An error of the file system or the OS, not of the backend: no reason to change backends. */
+function systemError(error: unknown): boolean {
+  return typeof (error as { syscall?: unknown } | null)?.syscall === 'string';
 }
+
+/** A write that failed because the disk is full: the run pauses rather than fails. */
+function diskFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
+}
+
+const diskFullMessage = 'The disk is full: free space, then resume. Training paused at its last checkpoint.';
 
 async function readCheckpoint(file: string): Promise<Checkpoint> {
   const bytes = await fs.readFile(file).catch((error: unknown) => {
@@ -83,9 +113,16 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** The backends after `failed` in best-first order: where a run goes when `failed` breaks. */
+function nextBackend(failed: BackendName): BackendName | null {
+  return backendNames[backendNames.indexOf(failed) + 1] ?? null;
+}
+
 export class TrainingSession {
   private requested: 'pause' | 'stop' | null = null;
   private started = false;
+  /** Messages held back while the backend is on probation; null once it has passed. */
+  private held: FromWorker[] | null = null;
   /** Resolves when the session has posted 'ended'. */
   readonly done: Promise<void>;
   private finish!: () => void;
@@ -109,69 +146,144 @@ export class TrainingSession {
   }
 
   private post(message: FromWorker): void {
-    this.port.postMessage(message);
+    if (this.held !== null && message.type !== 'backend' && message.type !== 'ended') this.held.push(message);
+    else this.port.postMessage(message);
+  }
+
+  private endProbation(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const message of held) this.port.postMessage(message);
   }
 
   private async run(start: StartMessage): Promise<void> {
-    let trainer: TrainerLike | null = null;
+    let preference = start.backend;
+    const failures: BackendStatus[] = [];
+    // Widened by hand: assignments inside the loop's try are invisible to the catch's narrowing.
+    let trainer = null as TrainerLike | null;
     try {
-      const { backend, notes, threads } = await this.deps.selectBackend(start.backend, {
-        threads: start.config.threads,
-      });
-      this.post(
-        threads === undefined
-          ? { type: 'backend', backend, notes }
-          : { type: 'backend', backend, notes, threads },
-      );
       const data = await this.deps.loadImages(start.cacheFile);
       const resume = start.resumeFrom ? await readCheckpoint(start.resumeFrom) : null;
-      trainer = this.deps.createTrainer(start.config, data, start.datasetSize, resume);
-      const reason = await this.loop(start, trainer, resume === null);
-      if (reason !== 'diverged') await this.writeCheckpoint(start.runDir, trainer);
-      if (reason === 'finished') {
-        // The end-of-run sample, unless the loop just wrote this step's.
-        if (trainer.completedSteps % start.config.sampleEvery !== 0)
-          await this.writeSample(start.runDir, trainer);
-      }
-      if (reason === 'diverged') {
-        this.post({
-          type: 'ended',
-          reason,
-          step: trainer.completedSteps,
-          error:
-            `Training diverged at step ${trainer.completedSteps}: a loss became NaN or infinite. ` +
-            'Lower the learning rates (halve lrD and lrG), or turn DiffAugment on for a small dataset, ' +
-            'then resume from the last checkpoint (it predates the divergence) or start a new run.',
-        });
-      } else {
-        this.post({ type: 'ended', reason, step: trainer.completedSteps });
+      for (;;) {
+        const selection = await this.deps.selectBackend(preference, { threads: start.config.threads });
+        const notes = [...failures, ...selection.notes];
+        this.post(
+          selection.threads === undefined
+            ? { type: 'backend', backend: selection.backend, notes }
+            : { type: 'backend', backend: selection.backend, notes, threads: selection.threads },
+        );
+        const fallback = nextBackend(selection.backend);
+        // The last backend (cpu) has nothing to fall back to: it is not on probation.
+        this.held = fallback === null ? null : [];
+        try {
+          trainer = this.deps.createTrainer(start.config, data, start.datasetSize, resume);
+          const reason = await this.loop(start, trainer, resume === null);
+          await this.end(start, trainer, reason);
+          return;
+        } catch (error) {
+          if (this.held === null || fallback === null || systemError(error)) throw error;
+          const why = error instanceof BackendFailure ? error.message : firstLineOf(error);
+          this.held = null;
+          failures.push({
+            name: selection.backend,
+            available: false,
+            runtime: true,
+            reason: `It started, then failed in its first steps (${why}); training continues on the next backend.`,
+          });
+          this.disposeQuietly(trainer);
+          trainer = null;
+          preference = fallback;
+        }
       }
     } catch (error) {
+      this.endProbation();
+      if (diskFull(error)) {
+        this.post({
+          type: 'ended',
+          reason: 'paused',
+          step: trainer?.completedSteps ?? 0,
+          error: diskFullMessage,
+        });
+        return;
+      }
       this.post({
         type: 'ended',
         reason: 'failed',
         step: trainer?.completedSteps ?? 0,
-        error: `Training failed: ${messageOf(error)}`,
+        error: `Training failed: ${firstLineOf(error)}`,
       });
     } finally {
-      trainer?.dispose();
+      this.disposeQuietly(trainer);
     }
   }
 
-  private async loop(start: StartMessage, trainer: TrainerLike, fresh: boolean): Promise<EndReason> {
+  private disposeQuietly(trainer: TrainerLike | null): void {
+    try {
+      trainer?.dispose();
+    } catch {
+      // A broken backend may fail to free its memory too; the worker exits at the end anyway.
+    }
+  }
+
+  private async end(
+    start: StartMessage,
+    trainer: TrainerLike,
+    loop: { reason: LoopEnd; step: number },
+  ): Promise<void> {
+    const { reason, step } = loop;
+    this.endProbation();
+    if (reason === 'diverged') {
+      this.post({
+        type: 'ended',
+        reason,
+        step,
+        error:
+          `Training diverged at step ${step}: a loss became NaN, infinite or absurdly large. ` +
+          'Lower the learning rates (halve lrD and lrG), or turn DiffAugment on for a small dataset, ' +
+          'then resume from the last checkpoint (it predates the divergence) or start a new run.',
+      });
+      return;
+    }
+    try {
+      await this.writeCheckpoint(start.runDir, trainer);
+      // The end-of-run sample, unless the loop just wrote this step's.
+      if (reason === 'finished' && trainer.completedSteps % start.config.sampleEvery !== 0)
+        await this.writeSample(start.runDir, trainer);
+    } catch (error) {
+      if (!diskFull(error)) throw error;
+      this.post({ type: 'ended', reason: 'paused', step: trainer.completedSteps, error: diskFullMessage });
+      return;
+    }
+    this.post({ type: 'ended', reason, step: trainer.completedSteps });
+  }
+
+  private async loop(
+    start: StartMessage,
+    trainer: TrainerLike,
+    fresh: boolean,
+  ): Promise<{ reason: LoopEnd; step: number }> {
     const { config, runDir } = start;
     if (fresh) await this.writeSample(runDir, trainer);
+    const firstStep = trainer.completedSteps + 1;
     let lastCheckpoint = Date.now();
     let windowStart = performance.now();
     let windowSteps = 0;
-    let windowStepMs = 0;
-    while (trainer.completedSteps < config.steps) {
-      await yieldToEventLoop();
-      if (this.requested !== null) return this.requested === 'pause' ? 'paused' : 'stopped';
-      const m = trainer.step();
-      if (!metricsFinite(m)) return 'diverged';
+    let inFlight: Promise<StepMetrics> | null = null;
+
+    /** Takes the in-flight step's metrics and posts them; false if training diverged there. */
+    const settle = async (): Promise<StepMetrics | null> => {
+      if (inFlight === null) return null;
+      const pending = inFlight;
+      inFlight = null;
+      const m = await pending;
       windowSteps++;
-      windowStepMs += m.stepMs;
+      if (this.held !== null) {
+        if (m.step === firstStep && !metricsFinite(m)) {
+          throw new BackendFailure('its first step gave non-finite losses');
+        }
+        if (m.step >= firstStep + probationSteps - 1) this.endProbation();
+      }
+      if (!metricsFinite(m)) return m;
       if (m.step % config.metricsEvery === 0 || m.step === config.steps) {
         const seconds = (performance.now() - windowStart) / 1000;
         const imagesPerSecond = seconds > 0 ? (windowSteps * config.batchSize) / seconds : 0;
@@ -185,7 +297,9 @@ export class TrainingSession {
             dReal: m.dReal,
             dFake: m.dFake,
             dFakeAfter: m.dFakeAfter,
-            stepMs: windowStepMs / windowSteps,
+            // Wall time per step over the window: with steps pipelined, one step's own time is
+            // not observable, and this is what the user waits.
+            stepMs: (seconds * 1000) / windowSteps,
             imagesPerSecond,
             // Memory of the worker, so a leak or a too-large batch shows on the run's charts.
             tensors: tf.memory().numTensors,
@@ -195,28 +309,57 @@ export class TrainingSession {
         this.post({ type: 'progress', step: m.step, imagesPerSecond });
         windowStart = performance.now();
         windowSteps = 0;
-        windowStepMs = 0;
       }
-      if (m.step % config.sampleEvery === 0) await this.writeSample(runDir, trainer);
-      if (Date.now() - lastCheckpoint >= config.checkpointMinutes * 60_000 && m.step < config.steps) {
-        await this.writeCheckpoint(runDir, trainer);
-        lastCheckpoint = Date.now();
+      return m;
+    };
+    const diverged = (m: StepMetrics | null): m is StepMetrics => m !== null && !metricsFinite(m);
+
+    while (trainer.completedSteps < config.steps) {
+      await yieldToEventLoop();
+      if (this.requested !== null) {
+        const m = await settle();
+        if (diverged(m)) return { reason: 'diverged', step: m.step };
+        return { reason: this.requested === 'pause' ? 'paused' : 'stopped', step: trainer.completedSteps };
+      }
+      const next = trainer.step();
+      // Keep a rejection of the queued step from going unhandled while the previous one settles.
+      next.catch(() => undefined);
+      const m = await settle();
+      inFlight = next;
+      if (diverged(m)) {
+        await next.catch(() => undefined);
+        return { reason: 'diverged', step: m.step };
+      }
+      const step = trainer.completedSteps;
+      const sampleDue = step % config.sampleEvery === 0;
+      const checkpointDue =
+        Date.now() - lastCheckpoint >= config.checkpointMinutes * 60_000 && step < config.steps;
+      if (sampleDue || checkpointDue) {
+        const last = await settle();
+        if (diverged(last)) return { reason: 'diverged', step: last.step };
+        if (sampleDue) await this.writeSample(runDir, trainer);
+        if (checkpointDue) {
+          await this.writeCheckpoint(runDir, trainer);
+          lastCheckpoint = Date.now();
+        }
       }
     }
-    return 'finished';
+    const last = await settle();
+    if (diverged(last)) return { reason: 'diverged', step: last.step };
+    return { reason: 'finished', step: trainer.completedSteps };
   }
 
   private async writeSample(runDir: string, trainer: TrainerLike): Promise<void> {
     const step = trainer.completedSteps;
     const file = sampleFile(step);
-    await writeFileAtomic(path.join(runDir, file), await encodePng(trainer.sampleGrid()));
+    await writeFileAtomic(path.join(runDir, file), await encodePng(await trainer.sampleGrid()));
     this.post({ type: 'sample', step, file });
   }
 
   private async writeCheckpoint(runDir: string, trainer: TrainerLike): Promise<void> {
     const step = trainer.completedSteps;
     const file = checkpointFile(step);
-    await writeFileAtomic(path.join(runDir, file), encodeCheckpoint(trainer.exportCheckpoint()));
+    await writeFileAtomic(path.join(runDir, file), encodeCheckpoint(await trainer.exportCheckpoint()));
     this.post({ type: 'checkpoint', step, file });
   }
 }

@@ -1,0 +1,273 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { webgpuKernelNames as names } from '../../main/training/kernels/webgpu/names.js';
+
+/**
+ * Every WebGPU training kernel (main/training/kernels/webgpu) against the cpu backend, on a table
+ * of shapes: strides 1, 2, 3 and uneven, 'same' and 'valid', odd sizes, channel counts that do
+ * and do not tile by 4, and reductions long enough to take two passes.
+ */
+
+export interface KernelCheck {
+  kernel: string;
+  shape: string;
+  maxRelError: number;
+}
+
+type Use = (backend: 'webgpu' | 'cpu') => Promise<void>;
+type Inputs = Record<string, { shape: number[]; data: Float32Array }>;
+
+function randomValues(size: number, seed: number): Float32Array {
+  const out = new Float32Array(size);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    out[i] = (s / 2 ** 32) * 2 - 1;
+  }
+  return out;
+}
+
+function random(shape: number[], seed: number): { shape: number[]; data: Float32Array } {
+  return {
+    shape,
+    data: randomValues(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+  };
+}
+
+function maxRelError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let scale = 0;
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i] ?? 0));
+  for (let i = 0; i < expected.length; i++)
+    worst = Math.max(worst, Math.abs((actual[i] ?? 0) - (expected[i] ?? 0)));
+  if (actual.length !== expected.length) return Infinity;
+  return scale === 0 ? worst : worst / scale;
+}
+
+/** Runs `webgpu` on webgpu and `reference` on cpu with the same inputs and compares. */
+async function compare(
+  use: Use,
+  inputs: Inputs,
+  webgpu: (t: tf.NamedTensorMap) => tf.Tensor,
+  reference: (t: tf.NamedTensorMap) => tf.Tensor,
+): Promise<number> {
+  const run = async (backend: 'webgpu' | 'cpu', f: (t: tf.NamedTensorMap) => tf.Tensor) => {
+    await use(backend);
+    const tensors: tf.NamedTensorMap = {};
+    for (const [name, { shape, data }] of Object.entries(inputs)) tensors[name] = tf.tensor(data, shape);
+    const out = f(tensors);
+    const data = await out.data<'float32'>();
+    tf.dispose([out, ...Object.values(tensors)]);
+    return data;
+  };
+  const got = await run('webgpu', webgpu);
+  const expected = await run('cpu', reference);
+  return maxRelError(got, expected);
+}
+
+const modes = ['mean', 'sum', 'centredSquare', 'centredProduct'] as const;
+
+/** Reference for GanGroupReduce with plain tf ops: a as [G, M, C]. */
+function reduceReference(mode: (typeof modes)[number], t: tf.NamedTensorMap, groups: number): tf.Tensor {
+  const a = t['a'] as tf.Tensor;
+  const c = a.shape[a.shape.length - 1] ?? 1;
+  const a3 = tf.reshape(a, [groups, -1, c]);
+  const mean = () => tf.reshape(t['mean'] as tf.Tensor, [groups, 1, c]);
+  switch (mode) {
+    case 'mean':
+      return tf.mean(a3, 1);
+    case 'sum':
+      return tf.sum(a3, 1);
+    case 'centredSquare':
+      return tf.mean(tf.square(tf.sub(a3, mean())), 1);
+    case 'centredProduct':
+      return tf.mean(tf.mul(a3, tf.sub(tf.reshape(t['b'] as tf.Tensor, a3.shape), mean())), 1);
+  }
+}
+
+export async function kernelChecks(use: Use): Promise<KernelCheck[]> {
+  const checks: KernelCheck[] = [];
+  const add = (kernel: string, shape: string, maxRelError: number) =>
+    checks.push({ kernel, shape, maxRelError });
+
+  // Conv2DBackpropFilter: ours (registered on webgpu) against the cpu backend's.
+  const convCases: {
+    x: [number, number, number, number];
+    k: [number, number];
+    s: number | [number, number];
+    pad: 'same' | 'valid';
+    co: number;
+  }[] = [
+    { x: [3, 8, 8, 3], k: [4, 4], s: 2, pad: 'same', co: 8 },
+    { x: [2, 7, 9, 4], k: [3, 3], s: 1, pad: 'same', co: 4 },
+    { x: [2, 11, 6, 5], k: [5, 3], s: [2, 1], pad: 'valid', co: 3 },
+    { x: [1, 9, 9, 8], k: [2, 2], s: 3, pad: 'valid', co: 12 },
+    { x: [4, 16, 16, 8], k: [4, 4], s: 2, pad: 'same', co: 16 },
+    { x: [2, 5, 5, 2], k: [1, 1], s: 1, pad: 'valid', co: 7 },
+    { x: [64, 16, 16, 3], k: [4, 4], s: 2, pad: 'same', co: 32 },
+  ];
+  for (const [i, c] of convCases.entries()) {
+    const filterShape: [number, number, number, number] = [c.k[0], c.k[1], c.x[3], c.co];
+    const y = await (async () => {
+      await use('cpu');
+      const x = tf.zeros(c.x) as tf.Tensor4D;
+      const out = tf.conv2d(x, tf.zeros(filterShape) as tf.Tensor4D, c.s, c.pad);
+      const shape = out.shape;
+      tf.dispose([x, out]);
+      return shape;
+    })();
+    const attrs = { strides: c.s, pad: c.pad, dataFormat: 'NHWC', filterShape };
+    const grad = (t: tf.NamedTensorMap) =>
+      tf
+        .engine()
+        .runKernel(
+          'Conv2DBackpropFilter',
+          { x: t['x'] as tf.Tensor, dy: t['dy'] as tf.Tensor },
+          attrs,
+        ) as tf.Tensor;
+    add(
+      'Conv2DBackpropFilter',
+      `x[${c.x.join(',')}] k${c.k.join('x')} s${String(c.s)} ${c.pad} → ${c.co}`,
+      await compare(use, { x: random(c.x, 10 + i), dy: random(y, 20 + i) }, grad, grad),
+    );
+  }
+
+  // GanGroupReduce: short reductions (one pass) and long ones (two passes).
+  const reduceCases: [number, number, number][] = [
+    [1, 5, 3],
+    [2, 64, 16],
+    [2, 4096, 8],
+    [1, 20000, 3],
+    [4, 1000, 64],
+  ];
+  for (const [groups, rows, channels] of reduceCases) {
+    const shape = [groups * rows, channels];
+    for (const mode of modes) {
+      const inputs: Inputs = { a: random(shape, groups + rows + channels) };
+      if (mode === 'centredSquare' || mode === 'centredProduct')
+        inputs['mean'] = random([groups, channels], 5);
+      if (mode === 'centredProduct') inputs['b'] = random(shape, 6);
+      add(
+        `${names.groupReduce} ${mode}`,
+        `[${groups}×${rows}, ${channels}]`,
+        await compare(
+          use,
+          inputs,
+          (t) => tf.engine().runKernel(names.groupReduce, t, { groups, mode }) as tf.Tensor,
+          (t) => reduceReference(mode, t, groups),
+        ),
+      );
+    }
+  }
+
+  // Batch norm's element-wise halves.
+  for (const [groups, rows, channels] of [
+    [2, 32, 8],
+    [1, 50, 3],
+    [2, 300, 64],
+  ] as const) {
+    const shape = [groups * rows, channels];
+    const stats = [groups, channels];
+    const broadcast = (t: tf.Tensor) => tf.reshape(t, [groups, 1, channels]);
+    const as3 = (t: tf.Tensor) => tf.reshape(t, [groups, rows, channels]);
+    add(
+      names.batchNormApply,
+      `[${groups}×${rows}, ${channels}]`,
+      await compare(
+        use,
+        { x: random(shape, 1), mean: random(stats, 2), scale: random(stats, 3), beta: random([channels], 4) },
+        (t) => tf.engine().runKernel(names.batchNormApply, t, { groups }) as tf.Tensor,
+        (t) =>
+          tf.add(
+            tf.mul(
+              tf.sub(as3(t['x'] as tf.Tensor), broadcast(t['mean'] as tf.Tensor)),
+              broadcast(t['scale'] as tf.Tensor),
+            ),
+            t['beta'] as tf.Tensor,
+          ),
+      ),
+    );
+    add(
+      names.batchNormGrad,
+      `[${groups}×${rows}, ${channels}]`,
+      await compare(
+        use,
+        {
+          dy: random(shape, 5),
+          x: random(shape, 6),
+          mean: random(stats, 7),
+          invStd: random(stats, 8),
+          gamma: random([channels], 9),
+          meanDy: random(stats, 10),
+          meanDyXc: random(stats, 11),
+        },
+        (t) => tf.engine().runKernel(names.batchNormGrad, t, { groups }) as tf.Tensor,
+        (t) => {
+          const s = broadcast(t['invStd'] as tf.Tensor);
+          const centred = tf.sub(as3(t['x'] as tf.Tensor), broadcast(t['mean'] as tf.Tensor));
+          const inner = tf.sub(
+            tf.sub(as3(t['dy'] as tf.Tensor), broadcast(t['meanDy'] as tf.Tensor)),
+            tf.mul(tf.mul(centred, tf.square(s)), broadcast(t['meanDyXc'] as tf.Tensor)),
+          );
+          return tf.mul(tf.mul(t['gamma'] as tf.Tensor, s), inner);
+        },
+      ),
+    );
+  }
+
+  // Optimizer updates.
+  for (const shape of [[7], [4, 4, 3, 8], [1000, 3]]) {
+    const label = `[${shape.join(',')}]`;
+    const beta1 = 0.5;
+    const beta2 = 0.999;
+    const moments = random([2, ...shape], 11);
+    moments.data.set(moments.data.subarray(moments.data.length / 2).map(Math.abs), moments.data.length / 2);
+    add(
+      names.adamMoments,
+      label,
+      await compare(
+        use,
+        { moments, grad: random(shape, 12) },
+        (t) => tf.engine().runKernel(names.adamMoments, t, { beta1, beta2 }) as tf.Tensor,
+        (t) => {
+          const [m, v] = tf.unstack(t['moments'] as tf.Tensor) as [tf.Tensor, tf.Tensor];
+          const g = t['grad'] as tf.Tensor;
+          return tf.stack([
+            tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)),
+            tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)),
+          ]);
+        },
+      ),
+    );
+    add(
+      names.adamApply,
+      label,
+      await compare(
+        use,
+        { param: random(shape, 13), moments },
+        (t) => tf.engine().runKernel(names.adamApply, t, { stepSize: 0.01, eps: 1e-8 }) as tf.Tensor,
+        (t) => {
+          const [m, v] = tf.unstack(t['moments'] as tf.Tensor) as [tf.Tensor, tf.Tensor];
+          return tf.sub(t['param'] as tf.Tensor, tf.mul(tf.div(m, tf.add(tf.sqrt(v), 1e-8)), 0.01));
+        },
+      ),
+    );
+    add(
+      names.lerp,
+      label,
+      await compare(
+        use,
+        { a: random(shape, 14), b: random(shape, 15) },
+        (t) => tf.engine().runKernel(names.lerp, t, { t: 0.1 }) as tf.Tensor,
+        (t) => tf.add(t['a'] as tf.Tensor, tf.mul(tf.sub(t['b'] as tf.Tensor, t['a'] as tf.Tensor), 0.1)),
+      ),
+    );
+  }
+  return checks;
+}

@@ -1,0 +1,124 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-webgpu';
+import { trainConfigSchema, type TrainConfigInput } from '../../shared/config.js';
+import type { TrainingImages } from '../../main/training/engine/data.js';
+import { GanTrainer, trainSteps, type StepMetrics } from '../../main/training/engine/trainer.js';
+import { registerWebgpuTrainingKernels } from '../../main/training/kernels/webgpu/index.js';
+import { kernelChecks, type KernelCheck } from './kernel-checks.js';
+import type { EngineLab, LabProfile, LabTrainResult } from './lab-api.js';
+
+/**
+ * The training engine in a browser page, so that it can be tested on WebGPU where Node has no
+ * adapter (Chromium exposes SwiftShader's). The engine is the same code the worker runs; only
+ * this page's glue differs. Synchronous reads are made to throw on webgpu, as they do under
+ * Dawn in Node, so a dataSync() anywhere in the engine fails the tests here too.
+ */
+
+type LabBackend = 'webgpu' | 'cpu';
+
+let webgpuReady: Promise<void> | null = null;
+
+async function use(backend: LabBackend): Promise<void> {
+  if (backend === 'webgpu') {
+    webgpuReady ??= (async () => {
+      if (!(await tf.setBackend('webgpu'))) throw new Error('The webgpu backend did not start.');
+      registerWebgpuTrainingKernels();
+      const gpu = tf.backend() as unknown as { readSync(dataId: object): unknown };
+      gpu.readSync = () => {
+        throw new Error('Synchronous read on webgpu: Dawn in Node has no OffscreenCanvas to do it.');
+      };
+    })();
+    await webgpuReady;
+  }
+  if (!(await tf.setBackend(backend))) throw new Error(`The ${backend} backend did not start.`);
+}
+
+function noiseImages(count: number, size: number): TrainingImages {
+  const pixels = new Uint8Array(count * size * size * 3);
+  let s = 12345;
+  for (let i = 0; i < pixels.length; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    pixels[i] = s >>> 24;
+  }
+  return { pixels, count, height: size, width: size };
+}
+
+async function train(backend: LabBackend, input: TrainConfigInput, steps: number): Promise<LabTrainResult> {
+  await use(backend);
+  const config = trainConfigSchema.parse(input);
+  const images = noiseImages(Math.max(8, config.batchSize), config.resolution);
+  const trainer = GanTrainer.create(config, images, images.count);
+  try {
+    // The first step compiles every pipeline: time the rest.
+    const first = await trainSteps(trainer, 1);
+    const started = performance.now();
+    const rest = await trainSteps(trainer, steps - 1);
+    const seconds = (performance.now() - started) / 1000;
+    const latents = new Float32Array(2 * config.latentSize).map((_, i) => Math.cos(i * 0.7));
+    const generated = await trainer.generate(latents, 2);
+    const tensorsBefore = tf.memory().numTensors;
+    await trainSteps(trainer, 1);
+    return {
+      metrics: [...first, ...rest] as StepMetrics[],
+      imagesPerSecond: steps > 1 ? ((steps - 1) * config.batchSize) / seconds : 0,
+      generated: Array.from(generated.subarray(0, 64)),
+      tensorLeak: tf.memory().numTensors - tensorsBefore,
+    };
+  } finally {
+    trainer.dispose();
+  }
+}
+
+async function step(backend: LabBackend, input: TrainConfigInput): Promise<StepMetrics> {
+  await use(backend);
+  const config = trainConfigSchema.parse(input);
+  const images = noiseImages(Math.max(8, config.batchSize), config.resolution);
+  const trainer = GanTrainer.create(config, images, images.count);
+  try {
+    return await trainer.step();
+  } finally {
+    trainer.dispose();
+  }
+}
+
+async function profile(input: TrainConfigInput): Promise<LabProfile> {
+  await use('webgpu');
+  const config = trainConfigSchema.parse(input);
+  const images = noiseImages(Math.max(8, config.batchSize), config.resolution);
+  const trainer = GanTrainer.create(config, images, images.count);
+  try {
+    await trainSteps(trainer, 2);
+    const info = await tf.profile(async () => {
+      await trainer.step();
+    });
+    const byKernel = new Map<string, { calls: number; ms: number }>();
+    for (const k of info.kernels) {
+      if (k.name.endsWith('__op')) continue;
+      const entry = byKernel.get(k.name) ?? { calls: 0, ms: 0 };
+      entry.calls++;
+      entry.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      byKernel.set(k.name, entry);
+    }
+    const kernels = [...byKernel].map(([name, e]) => ({ name, ...e })).sort((a, b) => b.ms - a.ms);
+    return { kernelCalls: kernels.reduce((n, k) => n + k.calls, 0), kernels };
+  } finally {
+    trainer.dispose();
+  }
+}
+
+async function kernels(): Promise<KernelCheck[]> {
+  await use('webgpu');
+  return kernelChecks(use);
+}
+
+async function adapter(): Promise<string> {
+  const found = await navigator.gpu?.requestAdapter();
+  if (!found) return 'none';
+  const info = found.info;
+  return [info.vendor, info.architecture, info.description].filter(Boolean).join(' ');
+}
+
+const lab: EngineLab = { adapter, train, step, profile, kernels };
+(globalThis as { engineLab?: EngineLab }).engineLab = lab;
+document.body.dataset['ready'] = 'true';
