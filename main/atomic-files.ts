@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { tempFileFor } from './temp-files.js';
 
 /**
  * Makes a rename into `dir` durable. Windows cannot open a folder to sync it (NTFS journals the
@@ -25,7 +26,8 @@ export async function syncFolder(dir: string): Promise<void> {
 export async function writeFileAtomic(file: string, bytes: Uint8Array | string): Promise<void> {
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  // Named after this process, so recovery at start removes it only once the process is gone.
+  const tmp = tempFileFor(path.join(dir, `.${path.basename(file)}`));
   const handle = await fs.open(tmp, 'w');
   try {
     try {

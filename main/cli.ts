@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +30,8 @@ Usage:
       Serve the studio to a browser on this machine; prints the URL with its access token.
   gan-studio datasets add DIR [--resolution N] [--crop center|pad|stretch] [--json]
   gan-studio datasets list [--json]
+  gan-studio datasets rescan (ID | DIR) [--json]
+      Scans a dataset's folder again (after a cancelled or killed scan, or changed files).
   gan-studio train (--data DIR | --dataset ID | --resume RUN) [--preset quick|standard|detailed]
       [--resolution N] [--steps N] [--backend auto|tensorflow|webgpu|wasm|cpu] [--json]
       [--lr X] [--lr-g X] [--lr-d X] [--batch-size N] [--loss bce|hinge] [--latent-size N]
@@ -105,6 +108,28 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
 
 function openStudio(dataDir: string | undefined): Studio {
   return new Studio({ dataDir: path.resolve(dataDir ?? defaultDataDir()), shell: 'serve' });
+}
+
+/**
+ * The dataset once its scan has ended, following its status events as the UI does (and looking
+ * again now and then: a scan another process runs sends no events here).
+ */
+async function scanned(studio: Studio, id: string): Promise<MethodResult<'datasets.get'>> {
+  for (;;) {
+    let off = () => {};
+    const changed = new Promise<void>((resolve) => {
+      off = studio.events.subscribe((e) => {
+        if (e.name === 'dataset.status' && e.payload.datasetId === id) resolve();
+      });
+    });
+    try {
+      const detail = await api(studio, 'datasets.get', { id });
+      if (detail.status !== 'scanning') return detail;
+      await Promise.race([changed, new Promise((resolve) => setTimeout(resolve, 500))]);
+    } finally {
+      off();
+    }
+  }
 }
 
 function printJson(value: unknown): void {
@@ -244,7 +269,28 @@ async function datasets(args: string[]): Promise<void> {
       if (detail.status !== 'ready') process.exitCode = 1;
       return;
     }
-    throw new UsageError(`Unknown datasets command "${sub ?? ''}". Use: datasets add DIR | datasets list`);
+    if (sub === 'rescan') {
+      const target = positionals[0];
+      if (!target) throw new UsageError('Name the dataset to rescan: gan-studio datasets rescan ID|DIR');
+      // A dataset id, or the folder it was added from (by any path that leads to it).
+      const list = await api(studio, 'datasets.list', {});
+      const folder = await fs.promises.realpath(target).catch(() => path.resolve(target));
+      const dataset = list.find((d) => d.id === target || d.path === folder);
+      if (!dataset)
+        throw new Error(`No dataset has the id or folder "${target}". Add it: gan-studio datasets add DIR`);
+      await api(studio, 'datasets.rescan', { id: dataset.id });
+      const detail = await scanned(studio, dataset.id);
+      if (values.json) printJson(detail);
+      else {
+        process.stdout.write(`${datasetLine(detail)}\n`);
+        if (detail.error) process.stdout.write(`${detail.error}\n`);
+      }
+      if (detail.status !== 'ready') process.exitCode = 1;
+      return;
+    }
+    throw new UsageError(
+      `Unknown datasets command "${sub ?? ''}". Use: datasets add DIR | datasets list | datasets rescan ID|DIR`,
+    );
   } finally {
     await studio.close();
   }

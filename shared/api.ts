@@ -149,6 +149,7 @@ export const methods = {
       .object({
         datasetId: id,
         name: z.string().trim().min(1).max(120).optional(),
+        // Strict: a misspelt or unknown key (say `constructor`) is refused, not dropped silently.
         config: trainConfigPatchSchema.default({}),
         preset: z.string().max(40).optional(),
       })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApiError } from './errors.js';
 
 export const backendNames = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof backendNames)[number];
@@ -176,6 +177,10 @@ export const presets: readonly Preset[] = [
 export function presetConfig(id: string): TrainConfig {
   const preset = presets.find((p) => p.id === id);
   if (!preset)
-    throw new Error(`Unknown preset "${id}". Choose one of: ${presets.map((p) => p.id).join(', ')}.`);
+    throw new ApiError(
+      'invalid_input',
+      `Unknown preset "${id}". Choose one of: ${presets.map((p) => p.id).join(', ')}.`,
+      'preset',
+    );
   return trainConfigSchema.parse(preset.config);
 }

@@ -1,6 +1,4 @@
-import fs from 'node:fs';
 import { toSummary } from '../store/runs.js';
-import { isImportedCopy } from '../datasets/imports.js';
 import { ApiError } from '../../shared/errors.js';
 import type { Handlers } from './router.js';
 import type { Studio } from './studio.js';
@@ -29,15 +27,7 @@ export function createHandlers(studio: Studio): Handlers {
     'datasets.add': (input) => datasets.add(input),
     'datasets.rescan': ({ id }) => datasets.rescan(id),
     'datasets.cancelScan': ({ id }) => ({ cancelled: datasets.cancelScan(id) }),
-    'datasets.remove': ({ id }) => {
-      const folder = datasets.get(id).path;
-      const removed = datasets.remove(id);
-      // A folder the browser uploaded is the studio's own copy: it goes with its dataset.
-      if (removed && isImportedCopy(studio.options.dataDir, folder)) {
-        void fs.promises.rm(folder, { recursive: true, force: true });
-      }
-      return { removed };
-    },
+    'datasets.remove': ({ id }) => ({ removed: datasets.remove(id) }),
     'datasets.files': (input) => datasets.files(input),
     'datasets.buildCache': async (input) => {
       const { key, count } = await datasets.buildCache(input);

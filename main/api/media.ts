@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { inside } from '../datasets/folder-safety.js';
 import { runFolder } from '../training/host/manager.js';
 import type { Studio } from './studio.js';
 
@@ -21,18 +22,27 @@ const contentTypes: Record<string, string> = {
   '.bmp': 'image/bmp',
 };
 
+/**
+ * A URL path (or part of one) decoded, or null when its percent-encoding is broken
+ * (`/api/%E0%A4%A`): decodeURIComponent throws a URIError there, which would answer 500 for what
+ * is a bad request.
+ */
+export function decodeUrlPath(encoded: string): string | null {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    return null;
+  }
+}
+
 export function contentTypeOf(file: string): string {
   return contentTypes[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
 }
 
-function inside(parent: string, child: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
-}
-
 /**
- * Maps the renderer's `/media/...` URLs to files, allowing only run folders and registered
- * datasets: no URL can name an arbitrary path on disk. Used by the Electron protocol handler and
+ * Maps the renderer's `/media/...` URLs to files, allowing only run folders and the images of
+ * registered datasets (by real path, inside their folder): no URL can name an arbitrary path on
+ * disk. Used by the Electron protocol handler and
  * by `serve` alike.
  *   /media/runs/<runId>/samples/<file>.png
  *   /media/datasets/<id>/thumbs/<fileId>
@@ -68,7 +78,7 @@ export class MediaResolver {
           return { file, contentType: contentTypeOf(file) };
         }
         if (sub === 'files') {
-          const file = this.studio.datasets.originalPath(id, fileId);
+          const file = await this.studio.datasets.originalPath(id, fileId);
           return { file, contentType: contentTypeOf(file) };
         }
       }

@@ -7,6 +7,7 @@ import {
   type ParsedInput,
 } from '../../shared/api.js';
 import { ApiError, type Envelope } from '../../shared/errors.js';
+import { diskFullMessage, isDiskFull } from '../disk-space.js';
 
 export type Handler<M extends MethodName> = (
   input: ParsedInput<M>,
@@ -53,6 +54,8 @@ export function createRouter(handlers: Handlers, options: RouterOptions = {}): R
         return { ok: true, result };
       } catch (err) {
         if (err instanceof ApiError) return { ok: false, error: err.toJSON() };
+        // Not a bug: the user can fix it, and should be told how.
+        if (isDiskFull(err)) return { ok: false, error: { code: 'unavailable', message: diskFullMessage } };
         options.onInternalError?.(method, err);
         const detail = err instanceof Error ? err.message : String(err);
         return {

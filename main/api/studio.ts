@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { AppInfo, BackendStatus } from '../../shared/types.js';
+import { DiskReserve } from '../disk-space.js';
 import { openDatabase, type Connection } from '../store/database.js';
 import { DatasetStore } from '../store/datasets.js';
 import { RunStore } from '../store/runs.js';
@@ -69,11 +70,16 @@ export class Studio {
   readonly runService: RunsService;
   readonly router: Router;
   readonly media: MediaResolver;
+  /** Room kept to record statuses when the disk fills up (see disk-space.ts). */
+  readonly reserve: DiskReserve;
   private backends: Promise<BackendStatus[]> | null = null;
 
   constructor(readonly options: StudioOptions) {
     fs.mkdirSync(options.dataDir, { recursive: true });
     this.conn = openDatabase(options.dataDir);
+    this.reserve = new DiskReserve(options.dataDir);
+    // On a full disk this fails quietly: the store is still opened and read.
+    this.reserve.ensure();
     this.runs = new RunStore(this.conn);
     const datasetStore = new DatasetStore(this.conn);
     this.datasets = new DatasetService({
@@ -81,6 +87,7 @@ export class Studio {
       datasets: datasetStore,
       dataDir: options.dataDir,
       emit: this.events.emit,
+      reserve: this.reserve,
     });
     this.training = new TrainingManager({
       runs: this.runs,
@@ -88,6 +95,7 @@ export class Studio {
       emit: this.events.emit,
       // Each run trains on one core; one core stays for the main thread and the UI.
       maxConcurrent: options.maxConcurrentRuns ?? Math.max(1, os.availableParallelism() - 1),
+      reserve: this.reserve,
       caches: {
         datasetSize: (id) => this.datasets.get(id).imageCount,
         datasetName: (id) => this.datasets.get(id).name,

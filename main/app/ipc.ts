@@ -2,14 +2,14 @@ import { dialog, ipcMain, type BrowserWindow } from 'electron';
 import { methodNames } from '../../shared/api.js';
 import { chooseFolderChannel, eventChannel, methodChannel } from '../../shared/bridge.js';
 import type { Studio } from '../api/studio.js';
-import { appOrigin } from './protocol.js';
+import { isAppUrl } from './navigation.js';
 
 /** One IPC channel per API method, each a thin adapter over the same router `serve` uses. */
 export function registerIpc(studio: Studio, windows: () => BrowserWindow[]): void {
   for (const name of methodNames) {
     ipcMain.handle(methodChannel(name), (event, input: unknown) => {
       // Only our own page may call the API, never a frame from elsewhere.
-      if (!event.senderFrame?.url.startsWith(appOrigin)) {
+      if (!isAppUrl(event.senderFrame?.url ?? '')) {
         return {
           ok: false,
           error: { code: 'unauthorized', message: 'Calls are accepted from the GAN Studio window only.' },

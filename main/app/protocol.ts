@@ -3,11 +3,12 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { protocol } from 'electron';
 import type { Studio } from '../api/studio.js';
-import { contentTypeOf } from '../api/media.js';
+import { contentTypeOf, decodeUrlPath } from '../api/media.js';
+import { inside } from '../datasets/folder-safety.js';
+import { appScheme, isAppUrl } from './navigation.js';
 import { contentSecurityPolicy } from '../server/csp.js';
 
-export const appScheme = 'app';
-export const appOrigin = `${appScheme}://studio`;
+export { appOrigin, appScheme } from './navigation.js';
 
 function fileResponse(file: string, contentType: string, extra: Record<string, string> = {}): Response {
   const stream = Readable.toWeb(fs.createReadStream(file)) as ReadableStream;
@@ -21,15 +22,16 @@ function fileResponse(file: string, contentType: string, extra: Record<string, s
 export function registerAppProtocol(studio: Studio, rendererDir: string): void {
   protocol.handle(appScheme, async (request) => {
     const url = new URL(request.url);
-    if (url.host !== 'studio') return new Response('Not found', { status: 404 });
+    if (!isAppUrl(request.url)) return new Response('Not found', { status: 404 });
     if (url.pathname.startsWith('/media/')) {
       const media = await studio.media.resolve(url.pathname);
       return media ? fileResponse(media.file, media.contentType) : new Response('Not found', { status: 404 });
     }
-    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).slice(1);
+    const decoded = decodeUrlPath(url.pathname);
+    if (decoded === null) return new Response('Bad request: broken percent-encoding', { status: 400 });
+    const rel = url.pathname === '/' ? 'index.html' : decoded.slice(1);
     const file = path.resolve(rendererDir, rel);
-    const relative = path.relative(rendererDir, file);
-    if (relative.startsWith('..') || path.isAbsolute(relative) || !fs.existsSync(file)) {
+    if (!inside(rendererDir, file) || !fs.existsSync(file)) {
       return new Response('Not found', { status: 404 });
     }
     const type = file.endsWith('.js')

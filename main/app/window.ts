@@ -1,5 +1,5 @@
 import { BrowserWindow, shell } from 'electron';
-import { appOrigin } from './protocol.js';
+import { appOrigin, externalLinkToOpen, isAppUrl, UserActivation } from './navigation.js';
 
 /** The one app window, locked down: no Node, isolated and sandboxed preload, no navigation away. */
 export function createMainWindow(preload: string): BrowserWindow {
@@ -20,16 +20,26 @@ export function createMainWindow(preload: string): BrowserWindow {
       spellcheck: false,
     },
   });
+  const { webContents } = window;
   window.once('ready-to-show', () => window.show());
-  window.webContents.on('will-navigate', (event, url) => {
-    if (!url.startsWith(appOrigin)) event.preventDefault();
+  // The page stays on app://studio: neither a link, a script nor a server redirect leaves it.
+  webContents.on('will-navigate', (event) => {
+    if (!isAppUrl(event.url)) event.preventDefault();
   });
-  window.webContents.setWindowOpenHandler(({ url }) => {
+  webContents.on('will-redirect', (event) => {
+    if (!isAppUrl(event.url)) event.preventDefault();
+  });
+  const activation = new UserActivation();
+  webContents.on('input-event', (_event, input) => activation.note(input));
+  webContents.setWindowOpenHandler(({ url }) => {
     // Links to documentation open in the user's browser; nothing opens inside the app.
-    if (url.startsWith('https://')) void shell.openExternal(url);
+    const external = externalLinkToOpen(url, activation);
+    if (external) void shell.openExternal(external);
     return { action: 'deny' };
   });
-  window.webContents.session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  // Requests (camera, notifications…) and checks (clipboard, storage…) alike: the app needs none.
+  webContents.session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  webContents.session.setPermissionCheckHandler(() => false);
   void window.loadURL(`${appOrigin}/index.html`);
   return window;
 }

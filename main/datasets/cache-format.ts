@@ -2,6 +2,7 @@ import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { CropMode } from '../../shared/config.js';
 import { syncFolder } from '../atomic-files.js';
+import { tempFileFor } from '../temp-files.js';
 
 /**
  * The training cache file: every used image of a dataset, resized to one resolution, as one
@@ -230,7 +231,7 @@ export class CacheWriter {
   }
 
   static async create(options: CacheWriterOptions): Promise<CacheWriter> {
-    const tempFile = options.tempFile ?? `${options.file}.tmp-${process.pid}-${Date.now().toString(36)}`;
+    const tempFile = options.tempFile ?? tempFileFor(options.file);
     const header: CacheHeader = {
       version: cacheFormatVersion,
       flags: options.flip ? cacheFlags.flip : 0,

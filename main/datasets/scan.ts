@@ -55,13 +55,16 @@ function reuse(previous: ScanRow | undefined, file: WalkFile): Inspection | unde
 function problemRow(entry: WalkEntry & { kind: 'problem' }): ScanRow {
   const isFolder = entry.relPath.endsWith('/');
   const permission = entry.code === 'EACCES' || entry.code === 'EPERM';
-  const detail = isFolder
-    ? permission
-      ? 'This folder could not be opened (permission denied), so its files were not scanned. Give GAN Studio read access and rescan.'
-      : `This folder could not be opened (${entry.message}), so its files were not scanned.`
-    : permission
-      ? 'Permission denied. Give GAN Studio read access to this file and rescan.'
-      : `This file could not be opened: ${entry.message}. Fix or remove it, then rescan.`;
+  const detail =
+    entry.code === 'EILSEQ'
+      ? `Its name is not valid UTF-8 text (bytes shown as \\x..), so ${isFolder ? 'its files were not scanned' : 'it could not be opened'}. Rename it, then rescan.`
+      : isFolder
+        ? permission
+          ? 'This folder could not be opened (permission denied), so its files were not scanned. Give GAN Studio read access and rescan.'
+          : `This folder could not be opened (${entry.message}), so its files were not scanned.`
+        : permission
+          ? 'Permission denied. Give GAN Studio read access to this file and rescan.'
+          : `This file could not be opened: ${entry.message}. Fix or remove it, then rescan.`;
   return {
     relPath: entry.relPath,
     bytes: 0,

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { tempFileFor } from '../temp-files.js';
 import { Semaphore } from './concurrency.js';
 import { openImage } from './image-pipeline.js';
 import { loadSharp } from './sharp-loader.js';
@@ -60,7 +61,7 @@ export class Thumbnailer {
       .toBuffer();
     await fs.mkdir(path.dirname(outFile), { recursive: true });
     // Written aside and renamed, so a reader never gets half a thumbnail.
-    const temp = `${outFile}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+    const temp = tempFileFor(outFile);
     try {
       await fs.writeFile(temp, data);
       await fs.rename(temp, outFile);

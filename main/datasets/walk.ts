@@ -60,6 +60,34 @@ function errMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * Node reads names as UTF-8 and puts U+FFFD where the bytes are not; such a name then opens
+ * nothing (ENOENT), which says nothing useful. This spells the name out with its raw bytes
+ * escaped, e.g. `caf\xe9.png` for a Latin-1 "café.png".
+ */
+async function invalidName(absDir: string, shown: string): Promise<string | undefined> {
+  if (!shown.includes('\uFFFD')) return undefined;
+  try {
+    const raw = (await fs.readdir(absDir, { encoding: 'buffer' })).find((b) => b.toString('utf8') === shown);
+    if (raw === undefined || Buffer.from(shown, 'utf8').equals(raw)) return undefined;
+    return [...raw]
+      .map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`))
+      .join('');
+  } catch {
+    return undefined;
+  }
+}
+
+function notUtf8(relDir: string, escaped: string, isFolder: boolean): WalkProblem {
+  const relPath = relDir ? `${relDir}/${escaped}` : escaped;
+  return {
+    kind: 'problem',
+    relPath: isFolder ? `${relPath}/` : relPath,
+    code: 'EILSEQ',
+    message: `the name "${escaped}" is not valid UTF-8 text (an older system's encoding), so it cannot be opened by name`,
+  };
+}
+
 function abortIfNeeded(signal: AbortSignal | undefined): void {
   if (signal?.aborted)
     throw signal.reason instanceof Error ? signal.reason : new DOMException('Aborted', 'AbortError');
@@ -118,6 +146,11 @@ async function* walkDir(
         stat = await fs.stat(absPath); // follows links
       } catch (err) {
         const code = errCode(err);
+        const escaped = code === 'ENOENT' ? await invalidName(absDir, entry.name) : undefined;
+        if (escaped !== undefined) {
+          yield notUtf8(relDir, escaped, false);
+          continue;
+        }
         const message =
           code === 'ENOENT' && entry.isSymbolicLink()
             ? 'a link whose target does not exist'
@@ -130,6 +163,11 @@ async function* walkDir(
       isDir = stat.isDirectory();
     }
     if (isDir) {
+      const escaped = await invalidName(absDir, entry.name);
+      if (escaped !== undefined) {
+        yield notUtf8(relDir, escaped, true);
+        continue;
+      }
       let real: string;
       try {
         real = await fs.realpath(absPath);

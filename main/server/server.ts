@@ -7,7 +7,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { maxRequestBytes } from '../../shared/api.js';
 import type { Envelope, ErrorCode } from '../../shared/errors.js';
 import type { Studio } from '../api/studio.js';
-import { contentTypeOf } from '../api/media.js';
+import { contentTypeOf, decodeUrlPath } from '../api/media.js';
+import { inside } from '../datasets/folder-safety.js';
 import { contentSecurityPolicy } from './csp.js';
 import { receiveUpload } from './uploads.js';
 
@@ -29,6 +30,9 @@ export interface RunningServer {
 }
 
 const cookieName = 'gan_studio_token';
+
+const badEncoding =
+  'The URL has broken percent-encoding (a % not followed by a valid UTF-8 sequence). Check the address.';
 
 const statusOf: Record<ErrorCode, number> = {
   invalid_input: 400,
@@ -55,6 +59,23 @@ function tokenOf(req: http.IncomingMessage, url: URL): string | undefined {
   if (fromQuery) return fromQuery;
   const cookies = req.headers.cookie?.split(';').map((c) => c.trim().split('=')) ?? [];
   return cookies.find(([k]) => k === cookieName)?.[1];
+}
+
+/**
+ * Whether a request comes from the studio's own page, or from no page at all (curl, scripts,
+ * tests: the token alone decides for them). The session cookie is SameSite=Strict, but a site is
+ * a host without its port, so a page at 127.0.0.1:<any port> gets it sent along: the origin the
+ * browser names must be this server's exactly. Call after the Host header was checked.
+ */
+function fromOwnPage(req: http.IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  const origin = req.headers.origin;
+  return origin === undefined || origin === `http://${req.headers.host}`;
+}
+
+function isJson(contentType: string | undefined): boolean {
+  return contentType?.split(';')[0]?.trim().toLowerCase() === 'application/json';
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
@@ -128,8 +149,24 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       return;
     }
     const authorized = sameToken(tokenOf(req, url), token);
+    const isApi = url.pathname.startsWith('/api/');
+    if (
+      (isApi || url.pathname.startsWith('/upload/') || url.pathname.startsWith('/media/')) &&
+      !fromOwnPage(req)
+    ) {
+      sendJson(
+        res,
+        403,
+        errorEnvelope(
+          'unauthorized',
+          `Only the studio's own page may call its API; this request came from ${req.headers.origin ?? 'another site'}. ` +
+            'Open the URL that `gan-studio serve` printed.',
+        ),
+      );
+      return;
+    }
 
-    if (url.pathname.startsWith('/api/')) {
+    if (isApi) {
       if (!authorized) {
         sendJson(
           res,
@@ -147,6 +184,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           res,
           405,
           errorEnvelope('invalid_input', 'API methods are called with POST and a JSON body.'),
+        );
+        return;
+      }
+      // A form or a no-cors fetch from another page can only send text/plain, form or multipart
+      // bodies without a CORS preflight, which this server never grants.
+      if (!isJson(req.headers['content-type'])) {
+        sendJson(
+          res,
+          415,
+          errorEnvelope(
+            'invalid_input',
+            'API calls must send a JSON body with Content-Type: application/json.',
+          ),
         );
         return;
       }
@@ -171,7 +221,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           return;
         }
       }
-      const method = decodeURIComponent(url.pathname.slice('/api/'.length));
+      const method = decodeUrlPath(url.pathname.slice('/api/'.length));
+      if (method === null) {
+        sendJson(res, 400, errorEnvelope('invalid_input', badEncoding));
+        return;
+      }
       const envelope = await studio.router.call(method, input);
       sendJson(res, envelope.ok ? 200 : statusOf[envelope.error.code], envelope);
       return;
@@ -186,13 +240,20 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         sendJson(res, 405, errorEnvelope('invalid_input', 'Upload files with PUT.'));
         return;
       }
-      const upload = await receiveUpload(req, studio.options.dataDir, url.pathname);
+      const upload = await receiveUpload(req, studio.datasets, url.pathname);
       if (upload.ok) sendJson(res, 200, { ok: true, result: { folder: upload.folder } });
       else
         sendJson(
           res,
           upload.status,
-          errorEnvelope(upload.status === 413 ? 'payload_too_large' : 'invalid_input', upload.message),
+          errorEnvelope(
+            upload.status === 413
+              ? 'payload_too_large'
+              : upload.status === 503
+                ? 'unavailable'
+                : 'invalid_input',
+            upload.message,
+          ),
         );
       return;
     }
@@ -222,11 +283,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (authorized && url.searchParams.has('token')) {
       res.setHeader('set-cookie', `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     }
-    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    const decoded = decodeUrlPath(url.pathname);
+    if (decoded === null) {
+      sendJson(res, 400, errorEnvelope('invalid_input', badEncoding));
+      return;
+    }
+    const rel = url.pathname === '/' ? 'index.html' : decoded.replace(/^\/+/, '');
     const file = path.resolve(staticDir, rel);
-    const insideStatic = path.relative(staticDir, file);
     const target =
-      !insideStatic.startsWith('..') && fs.existsSync(file) && fs.statSync(file).isFile()
+      inside(staticDir, file) && fs.existsSync(file) && fs.statSync(file).isFile()
         ? file
         : path.join(staticDir, 'index.html');
     if (!fs.existsSync(target)) {
@@ -253,6 +318,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== '/ws' || !allowedHost(req.headers.host) || !sameToken(tokenOf(req, url), token)) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      socket.destroy();
+      return;
+    }
+    // Browsers send the same-site cookie to every port of a host: the token alone does not tell
+    // the studio's page from another one on 127.0.0.1. A browser always names the page's origin.
+    if (!fromOwnPage(req)) {
+      socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       socket.destroy();
       return;
     }

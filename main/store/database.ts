@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import Database from 'better-sqlite3';
 import type { Database as DB, Statement } from 'better-sqlite3';
+import { DiskReserve, isDiskFull } from '../disk-space.js';
 import { FutureSchemaError, latestVersion, migrate } from './migrations/index.js';
 
 export class StoreOpenError extends Error {
@@ -71,10 +72,41 @@ export class Connection {
  * Opens (creating if needed) the studio database in a data folder, in WAL mode, and brings its
  * schema up to date. Refuses, with a message saying what to do, a folder it cannot write and a
  * file that is not SQLite; neither is modified.
+ *
+ * A full disk does not lock the user out of their runs: WAL needs a shared-memory file (-shm)
+ * that cannot be made on a disk with no room left, so the studio's disk reserve is given up
+ * for it; failing that, the database is opened in exclusive locking mode, which keeps that index
+ * in memory. It is then this process's alone until it closes, which is all `runs list` needs.
  */
 export function openDatabase(dataDir: string): Connection {
   checkWritableFolder(dataDir);
   const file = path.join(dataDir, databaseFileName);
+  try {
+    return openFile(file, false);
+  } catch (err) {
+    if (!isDiskFull(err)) throw err;
+  }
+  if (new DiskReserve(dataDir).release()) {
+    try {
+      return openFile(file, false);
+    } catch (err) {
+      if (!isDiskFull(err)) throw err;
+    }
+  }
+  console.warn(
+    `[store] The disk holding ${dataDir} is full: its database is open to this process only, until it closes. Free space on it.`,
+  );
+  try {
+    return openFile(file, true);
+  } catch (err) {
+    if (!isDiskFull(err)) throw err;
+    throw new StoreOpenError(
+      `The disk holding ${dataDir} is full, so its database cannot be opened. Free space on it, then try again.`,
+    );
+  }
+}
+
+function openFile(file: string, exclusive: boolean): Connection {
   let db: DB;
   try {
     const binding = nativeBinding();
@@ -84,6 +116,8 @@ export function openDatabase(dataDir: string): Connection {
     throw new StoreOpenError(`Could not open the database ${file}: ${reason}.`);
   }
   try {
+    // Set before the first read: it decides whether WAL's index lives in a file or in memory.
+    if (exclusive) db.pragma('locking_mode = EXCLUSIVE');
     // Reading the schema is the first access to the file: a non-SQLite file fails here,
     // before WAL is switched on (which would write to it).
     db.pragma('schema_version', { simple: true });
@@ -96,18 +130,16 @@ export function openDatabase(dataDir: string): Connection {
           'move it away, or choose another data folder with --data-dir.',
       );
     }
+    if (isDiskFull(err)) throw err;
     throw new StoreOpenError(`Could not read the database ${file}: ${(err as Error).message}.`);
   }
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > latestVersion) {
-    db.close();
-    throw new FutureSchemaError(version);
-  }
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
   try {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > latestVersion) throw new FutureSchemaError(version);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
     migrate(db);
   } catch (err) {
     db.close();

@@ -13,6 +13,7 @@ interface DatasetRow {
   min_size: number;
   report_json: string | null;
   error: string | null;
+  scan_owner: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -20,6 +21,8 @@ interface DatasetRow {
 export interface DatasetRecord extends DatasetSummary {
   minSize: number;
   report: DatasetReport | null;
+  /** The process scanning it ("host:pid"), while its status is 'scanning'. */
+  scanOwner: string | null;
 }
 
 function toRecord(row: DatasetRow): DatasetRecord {
@@ -35,13 +38,14 @@ function toRecord(row: DatasetRow): DatasetRecord {
     updatedAt: row.updated_at,
     minSize: row.min_size,
     report: row.report_json ? (JSON.parse(row.report_json) as DatasetReport) : null,
+    scanOwner: row.scan_owner,
   };
   if (row.error) record.error = row.error;
   return record;
 }
 
 export function toDatasetSummary(record: DatasetRecord): DatasetSummary {
-  const { minSize: _m, report: _r, ...summary } = record;
+  const { minSize: _m, report: _r, scanOwner: _o, ...summary } = record;
   return summary;
 }
 
@@ -65,16 +69,25 @@ export class DatasetStore {
     return row ? toRecord(row) : undefined;
   }
 
-  create(input: { name: string; path: string; minSize: number }): DatasetRecord {
+  /**
+   * Registers a folder with status 'scanning', owned by `scanOwner`. Another process may register
+   * the same folder at the same moment: then its record is returned, with created false.
+   */
+  create(input: { name: string; path: string; minSize: number; scanOwner: string | null }): {
+    record: DatasetRecord;
+    created: boolean;
+  } {
     const id = newId('ds-');
     const now = Date.now();
-    this.conn
+    const { changes } = this.conn
       .prepare(
-        `INSERT INTO datasets (id, name, path, status, min_size, created_at, updated_at)
-         VALUES (?, ?, ?, 'scanning', ?, ?, ?)`,
+        `INSERT INTO datasets (id, name, path, status, min_size, scan_owner, created_at, updated_at)
+         VALUES (?, ?, ?, 'scanning', ?, ?, ?, ?) ON CONFLICT (path) DO NOTHING`,
       )
-      .run(id, input.name, input.path, input.minSize, now, now);
-    return this.get(id)!;
+      .run(id, input.name, input.path, input.minSize, input.scanOwner, now, now);
+    return changes > 0
+      ? { record: this.get(id)!, created: true }
+      : { record: this.findByPath(input.path)!, created: false };
   }
 
   update(
@@ -86,6 +99,7 @@ export class DatasetStore {
       duplicateCount: number;
       report: DatasetReport | null;
       error: string | null;
+      scanOwner: string | null;
     }>,
   ): DatasetRecord | undefined {
     const columns: Record<string, string | number | null> = { updated_at: Date.now() };
@@ -96,6 +110,7 @@ export class DatasetStore {
     if (patch.report !== undefined)
       columns['report_json'] = patch.report ? JSON.stringify(patch.report) : null;
     if (patch.error !== undefined) columns['error'] = patch.error;
+    if (patch.scanOwner !== undefined) columns['scan_owner'] = patch.scanOwner;
     const names = Object.keys(columns);
     const sql = `UPDATE datasets SET ${names.map((n) => `${n} = @${n}`).join(', ')} WHERE id = @id`;
     return this.conn.prepare(sql).run({ ...columns, id }).changes > 0 ? this.get(id) : undefined;

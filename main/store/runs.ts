@@ -93,6 +93,8 @@ export interface NewRun {
   datasetId: string | null;
   config: TrainConfig;
   status?: RunStatus;
+  /** The process that will train it: set from the start, so no other process takes it for stale. */
+  owner?: string | null;
 }
 
 interface EventRow {
@@ -128,8 +130,8 @@ export class RunStore {
     const now = Date.now();
     this.conn
       .prepare(
-        `INSERT INTO runs (id, name, dataset_id, status, config_json, total_steps, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO runs (id, name, dataset_id, status, config_json, total_steps, owner, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id,
@@ -138,6 +140,7 @@ export class RunStore {
         run.status ?? 'queued',
         JSON.stringify(run.config),
         run.config.steps,
+        run.owner ?? null,
         now,
         now,
       );

@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import sharp from 'sharp';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../main/cli.js';
+import { openDatabase } from '../../main/store/database.js';
+import { DatasetStore } from '../../main/store/datasets.js';
 import { tempDir } from '../helpers/temp.js';
 
 /** Runs the CLI in-process and returns what it printed. */
@@ -70,5 +74,38 @@ describe('gan-studio CLI', () => {
     const result = await cli('train', '--data', tempDir(), '--batch-size', 'lots', '--data-dir', tempDir());
     expect(result.code).toBe(2);
     expect(result.err).toContain('--batch-size needs a number');
+  });
+
+  it('after a killed scan, adding the folder again rescans it, and datasets rescan does too', async () => {
+    const dataDir = tempDir();
+    const images = tempDir();
+    for (let i = 0; i < 3; i++) {
+      await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: i * 80, g: 10, b: 10 } } })
+        .png()
+        .toFile(path.join(images, `${i}.png`));
+    }
+    // What a `datasets add` killed mid-scan leaves: the dataset 'scanning', by a process now gone.
+    const conn = openDatabase(dataDir);
+    const killed = new DatasetStore(conn).create({
+      name: 'killed',
+      path: fs.realpathSync(images),
+      minSize: 16,
+      scanOwner: `${os.hostname()}:999999999`,
+    }).record;
+    conn.close();
+
+    const added = await cli('datasets', 'add', images, '--json', '--data-dir', dataDir);
+    expect(added.code).toBe(0);
+    expect(JSON.parse(added.out)).toMatchObject({ id: killed.id, status: 'ready', imageCount: 3 });
+
+    fs.rmSync(path.join(images, '0.png'));
+    for (const target of [killed.id, images]) {
+      const rescanned = await cli('datasets', 'rescan', target, '--json', '--data-dir', dataDir);
+      expect(rescanned.code).toBe(0);
+      expect(JSON.parse(rescanned.out)).toMatchObject({ id: killed.id, status: 'ready', imageCount: 2 });
+    }
+    const unknown = await cli('datasets', 'rescan', 'ds-nope', '--data-dir', dataDir);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('No dataset has the id or folder "ds-nope"');
   });
 });

@@ -165,3 +165,32 @@ describe('sniff', () => {
     expect(sniff(Buffer.from([0x00, 0x01, 0x02, 0x03, 0x80, 0x00]), 'x.bin').kind).toBe('unknown');
   });
 });
+
+describe('scanFolder on names that are not UTF-8', () => {
+  it('says what is wrong with the name, not ENOENT', async () => {
+    const dir = tempDir('latin1');
+    try {
+      const png = fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'resources', 'icon.png'));
+      // "café.png" and a folder "Ä" written by a system that used Latin-1: bytes that are not UTF-8.
+      const bytes = (...parts: (string | number[])[]) =>
+        Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+      fs.writeFileSync(bytes(`${dir}/caf`, [0xe9], '.png'), png);
+      fs.mkdirSync(bytes(`${dir}/`, [0xc4]));
+      fs.writeFileSync(bytes(`${dir}/`, [0xc4], '/inside.png'), png);
+      fs.writeFileSync(path.join(dir, 'fine.png'), png);
+      const rows = await collect(dir);
+      const skipped = Object.fromEntries(
+        rows.filter((r) => r.status === 'skipped').map((r) => [r.relPath, r]),
+      );
+      expect(Object.keys(skipped).sort()).toEqual(['\\xc4/', 'caf\\xe9.png']);
+      for (const row of Object.values(skipped)) {
+        expect(row.reason).toBe('unreadable');
+        expect(row.detail).toMatch(/name is not valid UTF-8.*Rename it, then rescan/);
+        expect(row.detail).not.toMatch(/ENOENT/);
+      }
+      expect(rows.find((r) => r.relPath === 'fine.png')?.status).toBe('used');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,5 +1,8 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiError } from '../../shared/errors.js';
 import type { DatasetStatus } from '../../shared/types.js';
@@ -211,13 +214,26 @@ describe('DatasetService.add', () => {
     expect(h.service.get(id)).toMatchObject({ status: 'ready', imageCount: 50 });
   });
 
-  it('recovers datasets a previous run of the app left scanning', async () => {
-    const never = h.store.create({ name: 'never finished', path: h.folder('a'), minSize: 16 });
+  it('recovers the scans a process that is gone left, and only those', async () => {
+    const dead = `${os.hostname()}:999999999`;
+    const never = h.store.create({
+      name: 'never finished',
+      path: h.folder('a'),
+      minSize: 16,
+      scanOwner: dead,
+    });
+    // Being scanned right now by another live process on this data folder (here: our parent).
+    const live = h.store.create({
+      name: 'scanning elsewhere',
+      path: h.folder('b'),
+      minSize: 16,
+      scanOwner: `${os.hostname()}:${process.ppid}`,
+    });
     const folder = h.folder('done');
     await makeManyImages(folder, 5);
     const { id } = await h.service.add({ path: folder });
     await h.service.waitForScan(id);
-    h.store.update(id, { status: 'scanning' }); // as if a rescan was cut short by a crash
+    h.store.update(id, { status: 'scanning', scanOwner: dead }); // a rescan cut short by a crash
     const { DatasetService } = await import('../../main/datasets/service.js');
     const restarted = new DatasetService({
       conn: h.conn,
@@ -225,11 +241,21 @@ describe('DatasetService.add', () => {
       dataDir: h.dataDir,
       emit: () => {},
     });
-    expect(restarted.get(never.id)).toMatchObject({
+    expect(restarted.get(never.record.id)).toMatchObject({
       status: 'cancelled',
       error: expect.stringMatching(/Rescan/),
     });
     expect(restarted.get(id)).toMatchObject({ status: 'ready', imageCount: 5 });
+    expect(restarted.get(live.record.id)).toMatchObject({ status: 'scanning' });
+    // Its scan cannot be cancelled from here, and is not restarted by a rescan from here.
+    expect(() => restarted.cancelScan(live.record.id)).toThrow(
+      expect.objectContaining({
+        code: 'conflict',
+        message: expect.stringMatching(/another GAN Studio process/),
+      }),
+    );
+    expect((await restarted.rescan(live.record.id)).status).toBe('scanning');
+    expect(h.store.get(live.record.id)!.scanOwner).toBe(`${os.hostname()}:${process.ppid}`);
     await restarted.close();
   });
 
@@ -242,9 +268,7 @@ describe('DatasetService.add', () => {
       code: 'not_found',
     });
     await expect(h.service.thumbnail('ds-nope', 1)).rejects.toMatchObject({ code: 'not_found' });
-    expect(() => h.service.originalPath('ds-nope', 1)).toThrow(
-      expect.objectContaining({ code: 'not_found' }),
-    );
+    await expect(h.service.originalPath('ds-nope', 1)).rejects.toMatchObject({ code: 'not_found' });
     expect(h.service.remove('ds-nope')).toBe(false);
   });
 });
@@ -290,22 +314,55 @@ describe('thumbnails, originals and removal', () => {
       message: /skipped/,
     });
 
-    expect(h.service.originalPath(id, photo.id)).toBe(
+    expect(await h.service.originalPath(id, photo.id)).toBe(
       path.join(fs.realpathSync(folder), 'a', 'b', 'photo2.png'),
     );
-    expect(() => h.service.originalPath(id, 999_999)).toThrow(expect.objectContaining({ code: 'not_found' }));
+    await expect(h.service.originalPath(id, 999_999)).rejects.toMatchObject({ code: 'not_found' });
+    // A skipped file that is not an image is never served.
+    await expect(h.service.originalPath(id, text.id)).rejects.toMatchObject({ code: 'not_found' });
     const cache = await h.service.buildCache({ id, resolution: 32 });
     expect(fs.existsSync(cache.file)).toBe(true);
     // A row pointing outside the folder (a tampered database) is refused.
     h.conn.prepare("UPDATE dataset_files SET rel_path = '../../etc/passwd' WHERE id = ?").run(photo.id);
-    expect(() => h.service.originalPath(id, photo.id)).toThrow(
-      expect.objectContaining({ code: 'not_found' }),
-    );
+    await expect(h.service.originalPath(id, photo.id)).rejects.toMatchObject({ code: 'not_found' });
     expect(h.service.remove(id)).toBe(true);
     await h.service.close();
     expect(fs.existsSync(path.join(h.dataDir, 'datasets', id))).toBe(false);
     expect(fs.existsSync(path.join(folder, 'a', 'b', 'photo2.png'))).toBe(true);
     expect(h.service.list()).toEqual([]);
     expect(h.conn.prepare('SELECT COUNT(*) AS n FROM dataset_files').get()).toEqual({ n: 0 });
+  });
+
+  it('keeps a browser-uploaded folder as its own copy, and deletes it with the dataset', async () => {
+    const png = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#369' } })
+      .png()
+      .toBuffer();
+    const upload = (relPath: string[], body: Buffer) =>
+      h.service.importFile({
+        importId: 'imp-abc123',
+        relPath,
+        bytes: body.length,
+        body: Readable.from([body]),
+      });
+    const folder = await upload(['sub', 'a.png'], png);
+    expect(folder).toBe(path.join(h.dataDir, 'imports', 'imp-abc123'));
+    await expect(upload(['..', 'escape.png'], png)).rejects.toMatchObject({ code: 'invalid_input' });
+    await expect(upload(['b.png'], png.subarray(0, 10))).resolves.toBe(folder);
+    await expect(
+      h.service.importFile({
+        importId: 'imp-abc123',
+        relPath: ['c.png'],
+        bytes: 999,
+        body: Readable.from([png]),
+      }),
+    ).rejects.toMatchObject({ code: 'invalid_input', message: /received \d+ of 999 bytes/ });
+    expect(fs.readdirSync(folder).sort()).toEqual(['b.png', 'sub']); // nothing half-written left
+
+    const { id } = await h.service.add({ path: folder });
+    await h.service.waitForScan(id);
+    expect(h.service.get(id)).toMatchObject({ status: 'ready', imageCount: 1 });
+    expect(h.service.remove(id)).toBe(true);
+    await h.service.close();
+    expect(fs.existsSync(folder)).toBe(false);
   });
 });

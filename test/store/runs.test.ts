@@ -88,7 +88,18 @@ describe('RunStore', () => {
     runs.update(elsewhere.id, { owner: `${os.hostname()}:${process.ppid}` });
     const orphan = runs.create({ name: 'c', datasetId: null, config: defaultTrainConfig, status: 'queued' });
     const done = runs.create({ name: 'd', datasetId: null, config: defaultTrainConfig, status: 'finished' });
+    // Just created by a live process, before its worker starts: it is that process's from the start.
+    const starting = runs.create({
+      name: 'e',
+      datasetId: null,
+      config: defaultTrainConfig,
+      owner: `${os.hostname()}:${process.ppid}`,
+    });
     expect(runs.markInterrupted(ownerAlive)).toBe(2);
+    expect(runs.get(starting.id)).toMatchObject({
+      status: 'queued',
+      owner: `${os.hostname()}:${process.ppid}`,
+    });
     expect(runs.get(crashed.id)).toMatchObject({ status: 'interrupted', owner: null });
     expect(runs.get(elsewhere.id)?.status).toBe('running');
     expect(runs.get(orphan.id)?.status).toBe('interrupted');

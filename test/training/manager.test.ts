@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Studio } from '../../main/api/studio.js';
 import type { AnyEvent } from '../../main/api/event-bus.js';
+import { tempFileFor } from '../../main/temp-files.js';
 import { tempDir } from '../helpers/temp.js';
 
 let studio: Studio | null = null;
@@ -137,5 +138,28 @@ describe('resuming after a crash', () => {
     // Continued from the file's step: no step recorded twice, none missing.
     expect(steps).toEqual(Array.from({ length: steps.length }, (_, i) => (i + 1) * 2));
     expect(s.runs.checkpoints(run.id).map((c) => c.step)).toEqual([saved!.step, expect.any(Number)]);
+  });
+});
+
+describe('opening a data folder', () => {
+  it("deletes temporary run files a killed process left, and keeps a live process's", async () => {
+    const dataDir = tempDir();
+    const checkpoints = path.join(dataDir, 'runs', 'run-1', 'checkpoints');
+    fs.mkdirSync(checkpoints, { recursive: true });
+    const live = path.basename(tempFileFor('x')).replace(`.${process.pid}-`, `.${process.ppid}-`);
+    const files = {
+      // As this version names them, and as older versions did (pid and time only).
+      killed: path.join(checkpoints, '.step-0000200.ckpt.999999999-00000000-ab12cd34.tmp'),
+      killedLegacy: path.join(checkpoints, '.step-0000100.ckpt.999999999.1764000000000.tmp'),
+      config: path.join(dataDir, 'runs', 'run-1', '.config.json.999999999.1764000000000.tmp'),
+      training: path.join(checkpoints, `.step-0000300.ckpt${live.slice(1)}`),
+      checkpoint: path.join(checkpoints, 'step-0000100.ckpt'),
+    };
+    for (const file of Object.values(files)) fs.writeFileSync(file, Buffer.alloc(1024));
+    studio = new Studio({ dataDir, shell: 'serve' });
+    expect(Object.keys(files).filter((k) => fs.existsSync(files[k as keyof typeof files]))).toEqual([
+      'training',
+      'checkpoint',
+    ]);
   });
 });

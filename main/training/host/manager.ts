@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { ApiError } from '../../../shared/errors.js';
+import { ApiError, firstLineOf } from '../../../shared/errors.js';
 import {
   presetConfig,
   trainConfigSchema,
@@ -16,7 +16,9 @@ import { toSummary } from '../../store/runs.js';
 import type { FromWorker, StartMessage, ToWorker } from '../protocol.js';
 import { startWorker } from '../../worker-start.js';
 import { writeFileAtomic } from '../../atomic-files.js';
+import { diskFullMessage, diskFullRunMessage, isDiskFull, type DiskReserve } from '../../disk-space.js';
 import { ownerAlive, thisProcess } from '../../owner.js';
+import { removeStaleTempFiles } from '../../temp-files.js';
 import { checkpointStep } from '../run-files.js';
 import { planContinuation, type ContinueRequest } from '../../runs/continuation.js';
 import { defaultRunName } from '../../runs/names.js';
@@ -38,6 +40,8 @@ export interface TrainingManagerOptions {
   emit: Emit;
   /** Runs training at once; the rest wait as 'queued'. One per spare core. */
   maxConcurrent?: number;
+  /** Room kept for recording a run's pause when the disk fills up (see disk-space.ts). */
+  reserve?: DiskReserve;
 }
 
 /** UI updates go out at most this often per run (the design's ~10/s). */
@@ -61,6 +65,8 @@ interface ActiveRun {
   /** Fixed for the run: read once at launch rather than from the store on every UI push. */
   totalSteps: number;
   batchSize: number;
+  /** Why its progress could not be saved (a full disk): the run was asked to pause for it. */
+  storeFailure: string | null;
 }
 
 export function runFolder(dataDir: string, runId: string): string {
@@ -84,8 +90,26 @@ export class TrainingManager {
 
   constructor(private readonly opts: TrainingManagerOptions) {
     this.maxConcurrent = opts.maxConcurrent ?? 1;
-    // A run still marked running was cut off by a crash or a kill: offer to resume it.
-    opts.runs.markInterrupted(ownerAlive);
+    // A run still marked running was cut off by a crash or a kill: offer to resume it. On a full
+    // disk this may not be written; the runs are still listed, and marked at a later start.
+    try {
+      this.durable(() => opts.runs.markInterrupted(ownerAlive));
+    } catch (err) {
+      console.warn('[training] could not mark interrupted runs:', firstLineOf(err));
+    }
+    // A checkpoint or sample write killed midway leaves its temporary file (a checkpoint's is
+    // tens of MB). Those of live processes, training right now, are kept.
+    removeStaleTempFiles(path.join(opts.dataDir, 'runs'), 2, { legacy: true });
+  }
+
+  /** A store write the user must see (a status), given the disk reserve if the disk is full. */
+  private durable<T>(write: () => T): T {
+    return this.opts.reserve ? this.opts.reserve.write(write) : write();
+  }
+
+  /** Refuses to start work on a disk with no room left: it would stop again at once. */
+  private requireSpace(message: string): void {
+    if (this.opts.reserve?.ensure() === false) throw new ApiError('unavailable', message);
   }
 
   private require(id: string): RunRecord {
@@ -125,6 +149,7 @@ export class TrainingManager {
     }
     const config = parsed.data;
     const datasetSize = this.opts.caches.datasetSize(input.datasetId);
+    this.requireSpace(diskFullMessage);
     const name =
       input.name ??
       defaultRunName(
@@ -133,7 +158,7 @@ export class TrainingManager {
         base,
         this.opts.runs.list().filter((r) => r.datasetId === input.datasetId).length,
       );
-    const run = this.opts.runs.create({ name, datasetId: input.datasetId, config });
+    const run = this.opts.runs.create({ name, datasetId: input.datasetId, config, owner: thisProcess });
     this.opts.runs.addEvent(run.id, { kind: 'created', step: 0 });
     const dir = runFolder(this.opts.dataDir, run.id);
     fs.mkdirSync(path.join(dir, 'samples'), { recursive: true });
@@ -158,9 +183,20 @@ export class TrainingManager {
   }
 
   private fail(runId: string, err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
-    this.opts.runs.update(runId, { status: 'failed', error: message, owner: null });
-    this.emitStatus(runId);
+    const message = isDiskFull(err) ? diskFullRunMessage : err instanceof Error ? err.message : String(err);
+    try {
+      this.durable(() =>
+        this.opts.runs.update(runId, {
+          status: isDiskFull(err) ? 'paused' : 'failed',
+          error: message,
+          owner: null,
+        }),
+      );
+      this.emitStatus(runId);
+    } catch (storeErr) {
+      // Called from a promise's catch: throwing here would end the process.
+      console.error(`[training] could not record that ${runId} failed (${message}):`, storeErr);
+    }
   }
 
   private async launch(runId: string): Promise<void> {
@@ -210,24 +246,43 @@ export class TrainingManager {
         ended: Promise.resolve(),
         totalSteps: run.totalSteps,
         batchSize: run.config.batchSize,
+        storeFailure: null,
       };
       activeRun.ended = new Promise<void>((resolve) => {
         let settled = false;
         const finish = (status: RunSummary['status'], step: number | null, error: string | null) => {
           if (settled) return;
           settled = true;
-          this.flush(activeRun);
+          try {
+            this.flush(activeRun);
+          } catch (err) {
+            // The run itself is safe in its checkpoint; only these points of its curves are lost.
+            console.error(`[training] ${runId}: the last metrics could not be saved:`, firstLineOf(err));
+          }
           // The last points and progress reach the UI before the status that ends the run.
           this.push(activeRun);
+          if (activeRun.storeFailure !== null && status !== 'finished') {
+            // The worker was asked to pause for it; resuming continues from the last checkpoint.
+            status = 'paused';
+            error = activeRun.storeFailure;
+          }
           const seconds = activeRun.trainSecondsBefore + (Date.now() - activeRun.startedAt) / 1000;
-          const ended = this.opts.runs.update(runId, {
-            status,
-            error,
-            owner: null,
-            trainSeconds: seconds,
-            ...(step !== null ? { step } : {}),
-          });
-          if (ended) this.recordEnd(runId, status, ended.step, error);
+          try {
+            const ended = this.durable(() =>
+              this.opts.runs.update(runId, {
+                status,
+                error,
+                owner: null,
+                trainSeconds: seconds,
+                ...(step !== null ? { step } : {}),
+              }),
+            );
+            if (ended) this.durable(() => this.recordEnd(runId, status, ended.step, error));
+          } catch (err) {
+            // Not even the reserve helped. The run stays marked as this process's; the next
+            // process to open the folder marks it interrupted, and it resumes from its checkpoint.
+            console.error(`[training] could not record that ${runId} is ${status}:`, firstLineOf(err));
+          }
           this.active.delete(runId);
           this.emitStatus(runId);
           resolve();
@@ -248,7 +303,7 @@ export class TrainingManager {
             finish(status, message.step, message.error ?? null);
             void worker.terminate();
           } else {
-            this.onMessage(activeRun, message);
+            this.record(activeRun, () => this.onMessage(activeRun, message));
           }
         });
         worker.on('error', (err) =>
@@ -304,7 +359,7 @@ export class TrainingManager {
   private ensureFlushTimer(): void {
     if (this.flushTimer) return;
     this.flushTimer = setInterval(() => {
-      for (const run of this.active.values()) if (run.worker) this.flush(run);
+      for (const run of this.active.values()) if (run.worker) this.record(run, () => this.flush(run));
       if (this.active.size === 0 && this.flushTimer) {
         clearInterval(this.flushTimer);
         this.flushTimer = null;
@@ -401,12 +456,39 @@ export class TrainingManager {
     }
   }
 
+  /**
+   * Runs a store write for an active run. One that fails (SQLITE_FULL on a full disk, say) must
+   * not end the process from a timer or a worker message: the run is asked to pause instead, which
+   * keeps its last good checkpoint, and ends paused with the reason.
+   */
+  private record(run: ActiveRun, write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      if (run.storeFailure !== null) return;
+      run.storeFailure = isDiskFull(err)
+        ? diskFullRunMessage
+        : `The run's progress could not be saved (${firstLineOf(err)}). Resume it to continue from its last checkpoint.`;
+      console.error(`[training] ${run.runId}: saving progress failed, pausing:`, firstLineOf(err));
+      if (run.requested === null) {
+        run.requested = 'pause';
+        run.worker.postMessage({ type: 'pause' } satisfies ToWorker);
+      }
+    }
+  }
+
   private flush(run: ActiveRun): void {
     if (!run.pendingMetrics) return;
     if (run.pendingMetrics.length > 0) {
       const rows = run.pendingMetrics;
       run.pendingMetrics = [];
-      this.opts.runs.insertMetrics(run.runId, rows);
+      try {
+        this.opts.runs.insertMetrics(run.runId, rows);
+      } catch (err) {
+        // Kept for the next try (space may come back before the run has paused).
+        run.pendingMetrics = rows.concat(run.pendingMetrics);
+        throw err;
+      }
       this.opts.runs.update(run.runId, { step: rows[rows.length - 1]!.step });
     }
   }
@@ -505,6 +587,7 @@ export class TrainingManager {
         `Run "${run.name}" is already ${run.status}. Pause it first to continue it with changes.`,
       );
     }
+    this.requireSpace(diskFullRunMessage);
     if ((run.status === 'running' || run.status === 'queued') && !(run.owner && ownerAlive(run.owner))) {
       // Its process died while this one ran, so nothing marked it: it was interrupted.
       run.status = 'interrupted';
