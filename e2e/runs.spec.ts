@@ -105,7 +105,9 @@ test('runs: two runs, compare them, see what differs and their curves, then cont
     expect(csv.suggestedFilename()).toBe('compare-2-runs.csv');
     const text = fs.readFileSync((await csv.path())!, 'utf8');
     expect(text.split('\n')[0]).toContain('run_id,run_name,step,seconds');
-    expect(text.trim().split('\n')).toHaveLength(13);
+    // A header, then per run its loss points (steps 2 to 12) and step 0, where the first sample
+    // grid's diversity was measured.
+    expect(text.trim().split('\n')).toHaveLength(15);
 
     // Open the first run from the comparison and continue it with more steps and a new rate.
     await compare.runs.getByRole('link', { name: a.name }).click();

@@ -95,7 +95,9 @@ describe('gan-studio runs', () => {
     const detail = JSON.parse(
       (await cli('runs', 'show', a, '--json', '--data-dir', dataDir)).out,
     ) as RunDetail;
-    expect(detail.history.map((e) => e.kind)).toEqual(['created', 'started', 'finished']);
+    // The test folder is tiny: the run warns about that as it starts.
+    expect(detail.history.map((e) => e.kind)).toEqual(['created', 'started', 'warning', 'finished']);
+    expect(detail.history[2]?.warning?.code).toBe('small-dataset');
 
     const compared = JSON.parse(
       (await cli('runs', 'compare', a, b, '--json', '--data-dir', dataDir)).out,

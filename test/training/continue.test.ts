@@ -110,12 +110,13 @@ describe('continuing a run', () => {
     expect(run.history.map((e) => `${e.kind}@${e.step}`)).toEqual([
       'created@0',
       'started@0',
+      'warning@0', // a dataset this small is worth a word when the run starts
       'finished@12',
       'continued@12',
       'started@12',
       'finished@20',
     ]);
-    expect(run.history[3]).toMatchObject({
+    expect(run.history[4]).toMatchObject({
       fromStep: 12,
       changes: [
         { field: 'steps', from: 12, to: 20 },
@@ -123,7 +124,7 @@ describe('continuing a run', () => {
         { field: 'lrD', from: 0.0002, to: 0.00005 },
       ],
     });
-    expect(run.history[4]!.trainSeconds).toBeGreaterThan(0);
+    expect(run.history[5]!.trainSeconds).toBeGreaterThan(0);
     expect(run.stats.find((m) => m.name === 'dLoss')).toMatchObject({ lastStep: 20, count: 10 });
     expect(run.dataset).toMatchObject({ id: datasetId, name: 'faces', imageCount: 8 });
 

@@ -91,6 +91,7 @@ describe('TrainingManager', () => {
         'run.sample',
         'run.checkpoints',
         'run.updated',
+        'run.warning', // the test dataset is small
       ]),
     );
     expect((await s.training.stop(run.id)).status).toBe('stopped');

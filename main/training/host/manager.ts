@@ -44,6 +44,11 @@ export interface TrainingManagerOptions {
   reserve?: DiskReserve;
 }
 
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+}
+
 /** UI updates go out at most this often per run (the design's ~10/s). */
 const pushIntervalMs = 100;
 /** Metrics are written to SQLite in batches this far apart. */
@@ -466,6 +471,12 @@ export class TrainingManager {
       write();
     } catch (err) {
       if (run.storeFailure !== null) return;
+      if (isBusy(err)) {
+        // Another process on this data folder held the database past the busy timeout (a busy
+        // machine): nothing is wrong with the run, and pending metrics stay queued for the next
+        // flush, a moment later.
+        return;
+      }
       run.storeFailure = isDiskFull(err)
         ? diskFullRunMessage
         : `The run's progress could not be saved (${firstLineOf(err)}). Resume it to continue from its last checkpoint.`;
