@@ -16,6 +16,14 @@ import { inside } from '../datasets/folder-safety.js';
 
 export const exportsDirName = 'exports';
 export const generatedDirName = 'generated';
+/** A generated set's list of files, written last: a set is complete exactly when it is there. */
+export const manifestFileName = 'manifest.json';
+
+/** seed-0000001234.png: sorts by seed, and names the seed to anyone looking at the folder. */
+export function setFileName(seed: number): string {
+  return `seed-${String(seed).padStart(10, '0')}.png`;
+}
+
 /**
  * Marks a generated set still being written, with the process writing it. Removed once its
  * manifest is in place; a set left with it by a process that is gone is removed at start.
@@ -106,7 +114,7 @@ export function recoverLatentFiles(dataDir: string): void {
     }
     if (ownerAlive(owner)) continue;
     try {
-      if (fs.existsSync(path.join(folder, 'manifest.json'))) clearIncomplete(folder);
+      if (fs.existsSync(path.join(folder, manifestFileName))) clearIncomplete(folder);
       else if (inside(generated, folder)) fs.rmSync(folder, { recursive: true, force: true });
     } catch {
       /* another process got there first */

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../../atomic-files.js';
 import type { Generator } from '../../training/engine/generator.js';
 import { seedLatents } from '../../training/engine/latent.js';
+import { manifestFileName, setFileName } from '../files.js';
 import type { GeneratorSource, SetDescription } from '../protocol.js';
 import { encodePngFrames, toRgb } from './images.js';
 
@@ -16,13 +17,6 @@ import { encodePngFrames, toRgb } from './images.js';
  * libvips' and libuv's threads, so memory stays at two batches whatever the count (100,000 works
  * as 100 does).
  */
-
-export const manifestFileName = 'manifest.json';
-
-/** seed-0000001234.png: sorts by seed, and names the seed to anyone looking at the folder. */
-export function setFileName(seed: number): string {
-  return `seed-${String(seed).padStart(10, '0')}.png`;
-}
 
 /** Images per batch: larger batches spend less of the work on the reference batch (generator.ts). */
 export function setBatch(resolution: number): number {
