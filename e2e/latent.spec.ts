@@ -110,6 +110,15 @@ test('latent explorer: open a run, pick two samples, scrub the path, export a GI
       width: 64,
     });
     expect(href).toMatch(/^\/media\/exports\//);
+
+    // A generated data set of 20 images, then browsed as a dataset.
+    await page.getByRole('spinbutton', { name: 'Images' }).fill('20');
+    await page.getByRole('button', { name: 'Generate', exact: true }).click();
+    await expect(page.getByTestId('generation-result')).toContainText('Wrote 20 images and manifest.json');
+    await page.getByRole('button', { name: 'Add as dataset' }).click();
+    await page.getByRole('link', { name: 'Open the dataset' }).click();
+    // 20 images and the manifest, which is no image.
+    await expect(page.getByTestId('dataset-report')).toContainText('Usable: 20 of 21 files');
   } finally {
     fs.rmSync(folder, { recursive: true, force: true });
   }
