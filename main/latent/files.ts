@@ -42,6 +42,7 @@ export function exportsFolder(dataDir: string, runId: string): string {
 export function slug(text: string, max = 40): string {
   const s = text
     .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '') // accents off: é → e
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')

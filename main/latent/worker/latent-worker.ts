@@ -80,10 +80,17 @@ export class LatentWorker {
   }
 
   private async ensureBackend(): Promise<BackendSelection> {
-    this.backend ??= selectBackend(this.data.backend, { threads: this.data.threads }).then((selection) => {
-      this.port.postMessage({ type: 'backend', backend: selection.backend, notes: selection.notes });
-      return selection;
-    });
+    this.backend ??= selectBackend(this.data.backend, { threads: this.data.threads }).then(
+      (selection) => {
+        this.port.postMessage({ type: 'backend', backend: selection.backend, notes: selection.notes });
+        return selection;
+      },
+      (error: unknown) => {
+        // The next request tries again rather than repeating this failure for good.
+        this.backend = null;
+        throw error;
+      },
+    );
     return this.backend;
   }
 
