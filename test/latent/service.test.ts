@@ -134,6 +134,10 @@ describe('latent explorer API', () => {
     expect(await studio.media.resolve(gif.url)).toMatchObject({ contentType: 'image/gif' });
     expect(await studio.media.resolve(`/media/exports/${runId}/..%2Fstudio.db`)).toBeNull();
     expect(await studio.media.resolve(`/media/exports/${runId}/notes.txt`)).toBeNull();
+    // A link planted under an export's name leads nowhere: files are served by real path only.
+    const planted = '20260101-000000-000-planted.gif';
+    fs.symlinkSync(path.join(dataDir, 'studio.db'), path.join(dataDir, 'exports', runId, planted));
+    expect(await studio.media.resolve(`/media/exports/${runId}/${planted}`)).toBeNull();
 
     const webp = await api('latent.export', { runId, seeds: [1, 2], framesPerSegment: 3, format: 'webp' });
     expect((await sharp(webp.path, { animated: true }).metadata()).pages).toBe(4);
