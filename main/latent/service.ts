@@ -478,13 +478,16 @@ export class LatentService {
         ...this.describe(source, result),
         format: 'tfjs',
         folder,
-        files: result.files.map((f) => ({
-          fileName: f.name,
-          path: path.join(folder, f.name),
-          url: exportUrl(run.id, path.basename(folder), f.name),
-          mimeType: contentTypeOf(f.name),
-          bytes: f.bytes,
-        })),
+        // model.json first: it is what tf.loadLayersModel is pointed at.
+        files: [...result.files]
+          .sort((a, b) => Number(b.name === 'model.json') - Number(a.name === 'model.json'))
+          .map((f) => ({
+            fileName: f.name,
+            path: path.join(folder, f.name),
+            url: exportUrl(run.id, path.basename(folder), f.name),
+            mimeType: contentTypeOf(f.name),
+            bytes: f.bytes,
+          })),
       };
     } catch (error) {
       // Half a model is no model.
