@@ -187,6 +187,8 @@ interface RunningJob {
   cancelRequested: boolean;
   lastEmit: number;
   timer: NodeJS.Timeout | null;
+  /** When the first batch was written, and how many images it held. */
+  firstProgress: { at: number; done: number } | null;
   done: Promise<void>;
 }
 
@@ -615,6 +617,7 @@ export class LatentService {
       cancelRequested: false,
       lastEmit: 0,
       timer: null,
+      firstProgress: null,
       done: Promise.resolve(),
     };
     const { id, result } = thread.request(
@@ -633,13 +636,15 @@ export class LatentService {
     entry.done = result.then(
       (r) => this.settle(entry, r.kind === 'set' && !r.cancelled ? 'finished' : 'cancelled', null),
       (error: unknown) =>
-        this.settle(
-          entry,
-          entry.cancelRequested ? 'cancelled' : 'failed',
-          isDiskFull(error) || /ENOSPC|EDQUOT/.test(String(error))
-            ? `${diskFullMessage} The partial set was removed.`
-            : `${(error as Error).message} The partial set was removed; try again.`,
-        ),
+        entry.cancelRequested
+          ? this.settle(entry, 'cancelled', null)
+          : this.settle(
+              entry,
+              'failed',
+              isDiskFull(error) || /ENOSPC|EDQUOT/.test(String(error))
+                ? `${diskFullMessage} The partial set was removed.`
+                : `${(error as Error).message} The partial set was removed; try again.`,
+            ),
     );
     this.jobs.push(entry);
     if (this.jobs.length > keptJobs) {
@@ -652,10 +657,15 @@ export class LatentService {
 
   private progress(entry: RunningJob, done: number): void {
     const { job } = entry;
+    const now = Date.now();
     job.done = done;
     job.backend ??= entry.thread.backend;
-    const seconds = (Date.now() - job.startedAt) / 1000;
-    job.imagesPerSecond = seconds > 0 ? done / seconds : 0;
+    // The rate from the first batch on: the worker's start (backend, checkpoint) is not a rate.
+    entry.firstProgress ??= { at: now, done };
+    const from = entry.firstProgress;
+    const seconds = from.done === done ? (now - job.startedAt) / 1000 : (now - from.at) / 1000;
+    const images = from.done === done ? done : done - from.done;
+    job.imagesPerSecond = seconds > 0 ? images / seconds : 0;
     job.etaSeconds = job.imagesPerSecond > 0 ? (job.count - done) / job.imagesPerSecond : null;
     const wait = entry.lastEmit + progressIntervalMs - Date.now();
     if (wait <= 0) this.emitProgress(entry);
@@ -686,12 +696,17 @@ export class LatentService {
     entry.timer = null;
     job.backend ??= entry.thread.backend;
     await entry.thread.terminate().catch(() => undefined);
-    if (status === 'finished') {
-      clearIncomplete(job.folder);
-      job.done = job.count;
-    } else {
-      // No manifest was written; the images without one are no data set: leave nothing behind.
-      fs.rmSync(job.folder, { recursive: true, force: true });
+    try {
+      if (status === 'finished') {
+        clearIncomplete(job.folder);
+        job.done = job.count;
+      } else {
+        // No manifest was written; the images without one are no data set: leave nothing behind.
+        fs.rmSync(job.folder, { recursive: true, force: true });
+      }
+    } catch (err) {
+      // The set's status still goes out; its folder is tidied at the next start (files.ts).
+      console.error(`[latent] could not tidy ${job.folder}:`, (err as Error).message);
     }
     job.status = status;
     job.error = error;
