@@ -7,9 +7,9 @@
 //                             [--check] [--profile]
 //
 // Prints one line: RESULT {json}.
-import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../out/main/training/worker/backends.js';
 import { GanTrainer, trainSteps } from '../../out/main/training/engine/trainer.js';
+import { profileKernels } from '../../out/main/training/engine/profile.js';
 import { trainConfigSchema } from '../../out/shared/config.js';
 
 function arg(name, fallback) {
@@ -64,18 +64,7 @@ try {
     out.step_ms = (seconds * 1000) / iters;
     out.finite = [last.dLoss, last.gLoss].every(Number.isFinite);
     if (process.argv.includes('--profile')) {
-      const info = await tf.profile(async () => {
-        await trainer.step();
-      });
-      const byKernel = new Map();
-      for (const k of info.kernels) {
-        if (k.name.endsWith('__op')) continue;
-        const e = byKernel.get(k.name) ?? { calls: 0, ms: 0 };
-        e.calls++;
-        e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-        byKernel.set(k.name, e);
-      }
-      out.profile = [...byKernel].map(([name, e]) => ({ name, ...e })).sort((a, b) => b.ms - a.ms);
+      out.profile = await profileKernels(() => trainer.step());
     }
   }
 } catch (error) {
