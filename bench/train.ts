@@ -25,6 +25,7 @@ import { backendNames, trainConfigSchema, type BackendName } from '../shared/con
 import { probeBackends } from '../main/training/host/probe.js';
 import { selectBackend } from '../main/training/worker/backends.js';
 import { GanTrainer, trainSteps } from '../main/training/engine/trainer.js';
+import { profileKernels } from '../main/training/engine/profile.js';
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -97,26 +98,13 @@ async function child(): Promise<void> {
 /** Kernel time of one iteration, summed by kernel, to stderr. */
 async function profile(t: GanTrainer): Promise<void> {
   const started = performance.now();
-  const info = await tf.profile(async () => {
-    await t.step();
-  });
+  const kernels = await profileKernels(() => t.step());
   const wall = performance.now() - started;
-  const byKernel = new Map<string, { calls: number; ms: number }>();
-  for (const k of info.kernels) {
-    // Ops that wrap a kernel (fused.conv2d's custom-gradient scope) appear too: count kernels only.
-    if (k.name.endsWith('__op')) continue;
-    const entry = byKernel.get(k.name) ?? { calls: 0, ms: 0 };
-    entry.calls++;
-    entry.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-    byKernel.set(k.name, entry);
-  }
-  const total = [...byKernel.values()].reduce((s, e) => s + e.ms, 0);
-  const lines = [...byKernel.entries()]
-    .sort((a, b) => b[1].ms - a[1].ms)
-    .map(
-      ([name, e]) =>
-        `  ${name.padEnd(22)} ${String(e.calls).padStart(5)} ${e.ms.toFixed(1).padStart(9)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)} %`,
-    );
+  const total = kernels.reduce((s, e) => s + e.ms, 0);
+  const lines = kernels.map(
+    (e) =>
+      `  ${e.name.padEnd(22)} ${String(e.calls).padStart(5)} ${e.ms.toFixed(1).padStart(9)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)} %`,
+  );
   process.stderr.write(
     `Profile of one iteration on ${tf.getBackend()} (kernel time ${total.toFixed(0)} ms of ${wall.toFixed(0)} ms wall, profiler on):\n` +
       `  ${'kernel'.padEnd(22)} calls     total       share\n${lines.join('\n')}\n`,

@@ -4,12 +4,16 @@
 // (out/), so a GPU machine needs only Node, not the toolchain.
 //
 //   node bench/gpu/engine.mjs --backend webgpu --res 32 --batch 64 [--width 1] [--iters 30]
-//                             [--check] [--profile]
+//                             [--check] [--profile] [--flag NAME=VALUE …]
+//
+// --flag sets a tfjs environment flag first (e.g. WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=64), to try
+// the backend's own knobs on a real GPU.
 //
 // Prints one line: RESULT {json}.
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../out/main/training/worker/backends.js';
 import { GanTrainer, trainSteps } from '../../out/main/training/engine/trainer.js';
+import { profileKernels } from '../../out/main/training/engine/profile.js';
 import { trainConfigSchema } from '../../out/shared/config.js';
 
 function arg(name, fallback) {
@@ -24,7 +28,21 @@ const width = Number(arg('width', '1'));
 const iters = Number(arg('iters', '30'));
 const check = process.argv.includes('--check');
 
+const flags = {};
+process.argv.forEach((a, i) => {
+  if (a !== '--flag') return;
+  const [name, value] = (process.argv[i + 1] ?? '').split('=');
+  flags[name] = value === 'true' ? true : value === 'false' ? false : Number(value);
+});
 const selection = await selectBackend(backend, { threads: 0 });
+for (const [name, value] of Object.entries(flags)) {
+  try {
+    tf.env().set(name, value);
+  } catch (error) {
+    console.log(`RESULT ${JSON.stringify({ error: `${name}: ${error.message}` })}`);
+    process.exit(1);
+  }
+}
 if (selection.backend !== backend) {
   console.log(
     `RESULT ${JSON.stringify({ error: `${backend} did not start: ${selection.notes.map((n) => n.reason).join(' ')}` })}`,
@@ -45,7 +63,7 @@ const count = Math.max(256, batch);
 const pixels = new Uint8Array(count * resolution * resolution * 3);
 for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24;
 const trainer = GanTrainer.create(config, { pixels, count, height: resolution, width: resolution }, count);
-const out = { backend, resolution, batch, width, threads: selection.threads ?? null };
+const out = { backend, resolution, batch, width, threads: selection.threads ?? null, flags };
 try {
   if (check) {
     out.losses = (await trainSteps(trainer, 6)).map((m) => [
@@ -64,18 +82,7 @@ try {
     out.step_ms = (seconds * 1000) / iters;
     out.finite = [last.dLoss, last.gLoss].every(Number.isFinite);
     if (process.argv.includes('--profile')) {
-      const info = await tf.profile(async () => {
-        await trainer.step();
-      });
-      const byKernel = new Map();
-      for (const k of info.kernels) {
-        if (k.name.endsWith('__op')) continue;
-        const e = byKernel.get(k.name) ?? { calls: 0, ms: 0 };
-        e.calls++;
-        e.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-        byKernel.set(k.name, e);
-      }
-      out.profile = [...byKernel].map(([name, e]) => ({ name, ...e })).sort((a, b) => b.ms - a.ms);
+      out.profile = await profileKernels(() => trainer.step());
     }
   }
 } catch (error) {

@@ -54,6 +54,17 @@ console.table(
     ...(r.error ? { error: String(r.error).slice(0, 80) } : {}),
   })),
 );
+const variants = runs.filter((r) => r.kind === 'engine-flag');
+if (variants.length > 0) {
+  console.log('32 px, batch 64 with tfjs flags:');
+  console.table(
+    variants.map((r) => ({
+      flags: JSON.stringify(r.result?.flags ?? {}),
+      'engine webgpu img/s': r.result?.images_per_s?.toFixed(0) ?? '-',
+      ...(r.result?.error ? { error: String(r.result.error).slice(0, 80) } : {}),
+    })),
+  );
+}
 const profile = runs.find((r) => r.kind === 'engine' && r.result?.profile)?.result?.profile;
 if (profile) {
   console.log('One 32 px step on webgpu, by kernel:');

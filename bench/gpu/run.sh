@@ -51,4 +51,10 @@ for case in "32 64 1" "64 64 1" "64 256 1" "128 64 1" "64 512 1"; do
   record torch python3 bench/torch_dcgan.py --device cuda --res "$1" --batch "$2" --width "$3" --iters 30
 done
 
+# The backend's own knobs, on the 32 px case: fewer queue submissions per step, and tfjs's
+# matmul-based transposed convolution instead of its naive one.
+for flag in WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=64 WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false; do
+  record engine-flag node bench/gpu/engine.mjs --backend webgpu --res 32 --batch 64 --iters 30 --flag "$flag"
+done
+
 node bench/gpu/report.mjs "$results" "$out/gpu.json"

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { webgpuKernelNames as names } from '../../main/training/kernels/webgpu/names.js';
+import { maxRelativeError, randomValues } from '../../test/common/synthetic.js';
 
 /**
  * Every WebGPU training kernel (main/training/kernels/webgpu) against the cpu backend, on a table
@@ -16,20 +17,6 @@ export interface KernelCheck {
 type Use = (backend: 'webgpu' | 'cpu') => Promise<void>;
 type Inputs = Record<string, { shape: number[]; data: Float32Array }>;
 
-function randomValues(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return out;
-}
-
 function random(shape: number[], seed: number): { shape: number[]; data: Float32Array } {
   return {
     shape,
@@ -38,16 +25,6 @@ function random(shape: number[], seed: number): { shape: number[]; data: Float32
       seed,
     ),
   };
-}
-
-function maxRelError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let scale = 0;
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i] ?? 0));
-  for (let i = 0; i < expected.length; i++)
-    worst = Math.max(worst, Math.abs((actual[i] ?? 0) - (expected[i] ?? 0)));
-  if (actual.length !== expected.length) return Infinity;
-  return scale === 0 ? worst : worst / scale;
 }
 
 /** Runs `webgpu` on webgpu and `reference` on cpu with the same inputs and compares. */
@@ -68,7 +45,7 @@ async function compare(
   };
   const got = await run('webgpu', webgpu);
   const expected = await run('cpu', reference);
-  return maxRelError(got, expected);
+  return maxRelativeError(got, expected);
 }
 
 const modes = ['mean', 'sum', 'centredSquare', 'centredProduct'] as const;

@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgpu';
 import { trainConfigSchema, type TrainConfigInput } from '../../shared/config.js';
-import type { TrainingImages } from '../../main/training/engine/data.js';
+import { noiseImages } from '../../test/common/synthetic.js';
 import { GanTrainer, trainSteps, type StepMetrics } from '../../main/training/engine/trainer.js';
+import { profileKernels } from '../../main/training/engine/profile.js';
 import { registerWebgpuTrainingKernels } from '../../main/training/kernels/webgpu/index.js';
 import { kernelChecks, type KernelCheck } from './kernel-checks.js';
 import type { EngineLab, LabProfile, LabTrainResult } from './lab-api.js';
@@ -32,16 +33,6 @@ async function use(backend: LabBackend): Promise<void> {
     await webgpuReady;
   }
   if (!(await tf.setBackend(backend))) throw new Error(`The ${backend} backend did not start.`);
-}
-
-function noiseImages(count: number, size: number): TrainingImages {
-  const pixels = new Uint8Array(count * size * size * 3);
-  let s = 12345;
-  for (let i = 0; i < pixels.length; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    pixels[i] = s >>> 24;
-  }
-  return { pixels, count, height: size, width: size };
 }
 
 async function train(backend: LabBackend, input: TrainConfigInput, steps: number): Promise<LabTrainResult> {
@@ -89,18 +80,7 @@ async function profile(input: TrainConfigInput): Promise<LabProfile> {
   const trainer = GanTrainer.create(config, images, images.count);
   try {
     await trainSteps(trainer, 2);
-    const info = await tf.profile(async () => {
-      await trainer.step();
-    });
-    const byKernel = new Map<string, { calls: number; ms: number }>();
-    for (const k of info.kernels) {
-      if (k.name.endsWith('__op')) continue;
-      const entry = byKernel.get(k.name) ?? { calls: 0, ms: 0 };
-      entry.calls++;
-      entry.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
-      byKernel.set(k.name, entry);
-    }
-    const kernels = [...byKernel].map(([name, e]) => ({ name, ...e })).sort((a, b) => b.ms - a.ms);
+    const kernels = await profileKernels(() => trainer.step());
     return { kernelCalls: kernels.reduce((n, k) => n + k.calls, 0), kernels };
   } finally {
     trainer.dispose();

@@ -120,7 +120,14 @@ describe('gan-studio runs', () => {
     const csv = fs.readFileSync(csvFile, 'utf8').trim().split('\n');
     expect(csv[0]).toMatch(/^run_id,run_name,step,seconds,wall_time,.*dLoss/);
     // The default name holds commas, so it is quoted; the step follows it.
-    expect(csv.slice(1).map((line) => /",(\d+),[\d.]+,\d{4}-/.exec(line)?.[1])).toEqual(['2', '4', '6']);
+    // Loss points every 2 steps; sample grids (each with its diversity) at 0, 3 and 6.
+    expect(csv.slice(1).map((line) => /",(\d+),[\d.]+,\d{4}-/.exec(line)?.[1])).toEqual([
+      '0',
+      '2',
+      '3',
+      '4',
+      '6',
+    ]);
     const json = JSON.parse(
       (await cli('runs', 'export', a, '--format', 'json', '--data-dir', dataDir)).out,
     ) as {

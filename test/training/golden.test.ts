@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { trainConfigSchema, type TrainConfigInput } from '../../shared/config.js';
 import { GanTrainer, trainSteps, type StepMetrics } from '../../main/training/engine/trainer.js';
-import type { TrainingImages } from '../../main/training/engine/data.js';
 import { onBackend } from './helpers.js';
+import { noiseImages } from '../common/synthetic.js';
 
 /**
  * The engine's numbers on wasm and cpu, pinned. engine-golden.json was recorded with the engine
@@ -24,16 +24,6 @@ const cases: [string, TrainConfigInput][] = [
   ['bce-augment-flip-ema', { loss: 'bce', diffAugment: 'on', flip: true, emaDecay: 0.9 }],
   ['hinge-plain', { loss: 'hinge', diffAugment: 'off' }],
 ];
-
-function noiseImages(count: number, size = 32): TrainingImages {
-  const pixels = new Uint8Array(count * size * size * 3);
-  let s = 12345;
-  for (let i = 0; i < pixels.length; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    pixels[i] = s >>> 24;
-  }
-  return { pixels, count, height: size, width: size };
-}
 
 /** Equal up to float32 rounding jitter (another CPU may take another XNNPACK path). */
 function expectSame(actual: number, expected: number, what: string): void {

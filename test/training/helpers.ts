@@ -4,6 +4,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { encodeCache } from '../../main/datasets/cache-format.js';
 import { selectBackend } from '../../main/training/worker/backends.js';
 
+export { maxRelativeError, randomValues } from '../common/synthetic.js';
+
 /**
  * tfjs-core's Node bundle ships no gradient functions (the @tensorflow/tfjs union package
  * registers them); the engine back-propagates by hand, so only these tests need tf.grad of the
@@ -77,31 +79,6 @@ export async function onBackend<T>(name: 'wasm' | 'cpu', f: () => T): Promise<T>
   if (name === 'wasm') await useWasm();
   else await useCpu();
   return f();
-}
-
-export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i] ?? 0));
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) {
-    worst = Math.max(worst, Math.abs((actual[i] ?? 0) - (expected[i] ?? 0)));
-  }
-  return scale === 0 ? worst : worst / scale;
-}
-
-/** Deterministic pseudo-random values in [-1, 1) (no tfjs RNG, so both backends see the same). */
-export function randomValues(size: number, seed: number): Float32Array {
-  const out = new Float32Array(size);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return out;
 }
 
 /** Writes a 32 px training cache of `count` patterned images, as a dataset build would. */

@@ -12,6 +12,7 @@ import {
 } from '../../main/training/engine/trainer.js';
 import type { TrainingImages } from '../../main/training/engine/data.js';
 import { onBackend, useCpu, useWasm } from './helpers.js';
+import { noiseImages } from '../common/synthetic.js';
 
 function config(overrides: TrainConfigInput): TrainConfig {
   return trainConfigSchema.parse({
@@ -22,17 +23,6 @@ function config(overrides: TrainConfigInput): TrainConfig {
     seed: 7,
     ...overrides,
   });
-}
-
-/** Deterministic noise images. */
-function noiseImages(count: number, size = 32): TrainingImages {
-  const pixels = new Uint8Array(count * size * size * 3);
-  let s = 12345;
-  for (let i = 0; i < pixels.length; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    pixels[i] = s >>> 24;
-  }
-  return { pixels, count, height: size, width: size };
 }
 
 function solidImages(count: number, rgb: [number, number, number], size = 32): TrainingImages {
