@@ -78,6 +78,7 @@ const layering = [
       'main/training/worker/**',
       'main/training/engine/**',
       'main/training/kernels/**',
+      'main/latent/worker/**',
     ],
     rules: {
       'no-restricted-imports': [
@@ -93,7 +94,7 @@ const layering = [
             {
               group: ['@tensorflow/*'],
               message:
-                'TensorFlow.js loads only in training worker threads (main/training/worker, engine, kernels): the main process stays quick to start.',
+                'TensorFlow.js loads only in worker threads (main/training/worker, engine, kernels; main/latent/worker): the main process stays quick to start.',
             },
           ],
         },

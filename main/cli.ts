@@ -19,6 +19,7 @@ import { Studio, defaultDataDir } from './api/studio.js';
 import { startServer } from './server/server.js';
 import { writeFileAtomic } from './atomic-files.js';
 import { comparisonText, runDetailText, runLine, warningText } from './cli-runs.js';
+import { latentCli, latentUsage } from './cli-latent.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererDir = path.resolve(here, '../renderer');
@@ -52,7 +53,7 @@ Usage:
   gan-studio runs tag RUN TAG… [--remove]
   gan-studio runs delete RUN
       RUN is a run's id or its exact name.
-
+${latentUsage}
 Every command takes --data-dir (default: ${defaultDataDir()}).
 `;
 
@@ -595,6 +596,16 @@ export async function runCli(argv: string[]): Promise<number> {
         break;
       case 'train':
         await train(rest);
+        break;
+      case 'latent':
+      case 'generate':
+      case 'export':
+        await latentCli(command, rest, {
+          openStudio,
+          api,
+          resolveRun,
+          usageError: (message) => new UsageError(message),
+        });
         break;
       default:
         throw new UsageError(`Unknown command "${command}".`);

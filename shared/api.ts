@@ -19,6 +19,15 @@ import {
   type RunSummary,
   type SeriesSet,
 } from './types.js';
+import type {
+  GenerationJob,
+  LatentExport,
+  LatentPath,
+  LatentRun,
+  LatentSamples,
+  MemorisationCheck,
+  ModelExport,
+} from './types.js';
 
 /**
  * The API contract: every method once, with its input schema and result type. The router in
@@ -39,6 +48,40 @@ const none = z.object({}).strict().default({});
 const tag = z.string().trim().min(1).max(40);
 const metricName = z.string().min(1).max(40);
 const maxPoints = z.number().int().min(10).max(100_000).default(2000);
+
+/** A latent seed, as the explorer and generated sets' manifests record them. */
+const seed = z
+  .number()
+  .int()
+  .min(0)
+  .max(2 ** 31 - 1);
+/** ψ: latents are scaled toward the mean latent (0) by this much; 1 leaves them as drawn. */
+const truncation = z.number().min(0).max(2).default(1);
+const scale = z.number().int().min(1).max(16).default(1);
+/** A run's generator: its latest checkpoint unless a step is named; EMA weights where it has them. */
+const generatorRef = {
+  runId: id,
+  step: z.number().int().min(0).optional(),
+  weights: z.enum(['ema', 'g']).optional(),
+};
+/** Most frames a path may have: every one is generated and sent to the UI. */
+export const maxPathFrames = 361;
+const pathInput = {
+  seeds: z.array(seed).min(2).max(16),
+  mode: z.enum(['slerp', 'lerp']).default('slerp'),
+  framesPerSegment: z.number().int().min(1).max(120).default(12),
+  truncation,
+};
+function pathFits(input: { seeds: number[]; framesPerSegment: number }, ctx: z.RefinementCtx): void {
+  const frames = (input.seeds.length - 1) * input.framesPerSegment + 1;
+  if (frames > maxPathFrames) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['framesPerSegment'],
+      message: `the path would have ${frames} frames, more than ${maxPathFrames}: use fewer frames per segment or fewer seeds`,
+    });
+  }
+}
 
 export const methods = {
   'app.info': method<AppInfo>()(none),
@@ -172,6 +215,73 @@ export const methods = {
         changes: continueChangesSchema.default({}),
       })
       .strict(),
+  ),
+
+  // ---- latent explorer: a run's generator (main/latent) ----
+  /** Runs with at least one checkpoint: what the explorer can open. */
+  'latent.runs': method<LatentRun[]>()(none),
+  /** One image per seed. */
+  'latent.samples': method<LatentSamples>()(
+    z.object({ ...generatorRef, seeds: z.array(seed).min(1).max(64), truncation }).strict(),
+  ),
+  /** Every frame of a path through the seeds' latents. */
+  'latent.path': method<LatentPath>()(
+    z
+      .object({ ...generatorRef, ...pathInput })
+      .strict()
+      .superRefine(pathFits),
+  ),
+  /** The path as an animated GIF or WebP, or a PNG strip, written under the data folder's exports/. */
+  'latent.export': method<LatentExport>()(
+    z
+      .object({
+        ...generatorRef,
+        ...pathInput,
+        format: z.enum(['gif', 'webp', 'strip']),
+        /** How long each frame shows, in ms. */
+        frameMs: z.number().int().min(20).max(10_000).default(80),
+        /** Whole-number enlargement (nearest neighbour). */
+        scale,
+      })
+      .strict()
+      .superRefine(pathFits),
+  ),
+  /** One seed's image as a PNG at the generator's resolution (times scale), under exports/. */
+  'latent.exportSample': method<LatentExport>()(
+    z.object({ ...generatorRef, seed, truncation, scale }).strict(),
+  ),
+  /**
+   * Generates a data set of `count` PNGs (seeds seedStart … seedStart + count − 1) and its
+   * manifest under the data folder's generated/; progress comes as latent.progress events.
+   */
+  'latent.generate': method<GenerationJob>()(
+    z
+      .object({
+        ...generatorRef,
+        count: z.number().int().min(1).max(100_000),
+        seedStart: seed.default(0),
+        truncation,
+      })
+      .strict(),
+  ),
+  'latent.cancel': method<GenerationJob>()(z.object({ jobId: id }).strict()),
+  /** This session's data set generations, newest first. */
+  'latent.jobs': method<GenerationJob[]>()(none),
+  /** Each seed's sample beside its nearest training image, near-copies flagged. */
+  'latent.nearest': method<MemorisationCheck>()(
+    z
+      .object({
+        ...generatorRef,
+        seeds: z.array(seed).min(1).max(64),
+        truncation,
+        /** RMS pixel difference (0–1) under which a sample counts as a copy. */
+        threshold: z.number().gt(0).max(1).default(0.05),
+      })
+      .strict(),
+  ),
+  /** The generator as a TensorFlow.js LayersModel (model.json + weights) under exports/. */
+  'latent.exportModel': method<ModelExport>()(
+    z.object({ ...generatorRef, format: z.literal('tfjs').default('tfjs') }).strict(),
   ),
 } as const;
 

@@ -1,4 +1,5 @@
 import type { CheckpointInfo, HealthWarning, RunStatus, RunSummary } from './types.js';
+import type { GenerationJob } from './types.js';
 
 /** Events pushed from the engine to the UI. Each is declared once, with its payload type. */
 export interface EventPayloads {
@@ -25,6 +26,16 @@ export interface EventPayloads {
     total: number | null;
   };
   'dataset.status': { datasetId: string };
+  /** A generated data set's progress, at most ~10 times a second. */
+  'latent.progress': {
+    jobId: string;
+    done: number;
+    total: number;
+    imagesPerSecond: number;
+    etaSeconds: number | null;
+  };
+  /** A generated data set started, finished, was cancelled or failed. */
+  'latent.job': { job: GenerationJob };
 }
 
 export type EventName = keyof EventPayloads;
@@ -38,6 +49,8 @@ export const eventNames = [
   'run.checkpoints',
   'dataset.progress',
   'dataset.status',
+  'latent.progress',
+  'latent.job',
 ] as const satisfies readonly EventName[];
 
 // A compile error here means an event was added to EventPayloads but not to eventNames.

@@ -289,3 +289,128 @@ export interface ExportFile {
   mimeType: string;
   content: string;
 }
+
+// ---- latent explorer ---------------------------------------------------------------------------
+
+/** A run the latent explorer can open: one with at least one checkpoint. */
+export interface LatentRun {
+  id: string;
+  name: string;
+  status: RunStatus;
+  resolution: number;
+  latentSize: number;
+  /** Whether the run keeps an EMA generator (emaDecay > 0), which the explorer uses by default. */
+  ema: boolean;
+  datasetId: string | null;
+  datasetName: string | null;
+  checkpoints: CheckpointInfo[];
+  createdAt: number;
+}
+
+export type GeneratorWeights = 'ema' | 'g';
+export type InterpolationMode = 'slerp' | 'lerp';
+
+/** The generator an answer came from. */
+export interface LatentGenerator {
+  runId: string;
+  /** The checkpoint's step. */
+  step: number;
+  weights: GeneratorWeights;
+  resolution: number;
+  latentSize: number;
+  /** The backend that computed it (the best the machine has). */
+  backend: BackendName;
+}
+
+export interface LatentSamples extends LatentGenerator {
+  truncation: number;
+  /** One image per seed, as a PNG data URL at the generator's resolution. */
+  images: { seed: number; url: string }[];
+}
+
+export interface LatentFrame {
+  index: number;
+  /** The segment (0 = first seed to second) and the position along it, 0 to 1. */
+  segment: number;
+  t: number;
+  /** One of the seeds' own samples. */
+  keyframe: boolean;
+  url: string;
+}
+
+export interface LatentPath extends LatentGenerator {
+  seeds: number[];
+  mode: InterpolationMode;
+  framesPerSegment: number;
+  truncation: number;
+  frames: LatentFrame[];
+}
+
+/** A file the studio wrote under its data folder's exports/. */
+export interface ExportedFile {
+  fileName: string;
+  /** Absolute path on the machine that runs the studio. */
+  path: string;
+  /** Where the UI can show or download it (/media/exports/…). */
+  url: string;
+  mimeType: string;
+  bytes: number;
+}
+
+export interface LatentExport extends LatentGenerator, ExportedFile {
+  frames: number;
+  width: number;
+  height: number;
+}
+
+export interface ModelExport extends LatentGenerator {
+  format: 'tfjs';
+  /** Absolute folder holding model.json and its weights. */
+  folder: string;
+  files: ExportedFile[];
+}
+
+export type GenerationStatus = 'running' | 'finished' | 'cancelled' | 'failed';
+
+/** A generated data set, while it is written and after. */
+export interface GenerationJob {
+  id: string;
+  runId: string;
+  runName: string;
+  step: number;
+  weights: GeneratorWeights;
+  count: number;
+  seedStart: number;
+  truncation: number;
+  /** The folder the images and manifest.json go in (removed again if cancelled or failed). */
+  folder: string;
+  status: GenerationStatus;
+  done: number;
+  imagesPerSecond: number;
+  etaSeconds: number | null;
+  backend: BackendName | null;
+  startedAt: number;
+  finishedAt: number | null;
+  error: string | null;
+}
+
+/** A generated sample beside the training image nearest to it. */
+export interface MemorisationMatch {
+  seed: number;
+  url: string;
+  /** The nearest training image as the run trained on it (its resolution and crop). */
+  nearestUrl: string;
+  nearestIndex: number;
+  /** Root-mean-square pixel difference, 0 (identical) to 1. */
+  distance: number;
+  /** Closer than the threshold: very likely a copy of a training image. */
+  nearCopy: boolean;
+}
+
+export interface MemorisationCheck extends LatentGenerator {
+  truncation: number;
+  threshold: number;
+  datasetName: string;
+  trainingCount: number;
+  matches: MemorisationMatch[];
+}

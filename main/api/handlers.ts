@@ -6,6 +6,7 @@ import type { Studio } from './studio.js';
 /** One handler per API method; inputs arrive validated against their shared/ schemas. */
 export function createHandlers(studio: Studio): Handlers {
   const { runs, datasets, training, runService } = studio;
+  const { latent } = studio;
   const checkpointsOf = (id: string) =>
     runs.checkpoints(id).map(({ step, createdAt, starred }) => ({ step, createdAt, starred }));
   const requireRun = (id: string) => {
@@ -66,5 +67,16 @@ export function createHandlers(studio: Studio): Handlers {
     'training.resume': ({ id, backend }) => training.resume(id, backend),
     'training.stop': ({ id }) => training.stop(id),
     'training.continue': ({ id, fromStep, changes }) => training.continue(id, { fromStep, changes }),
+
+    'latent.runs': () => latent.runs(),
+    'latent.samples': (input) => latent.samples(input),
+    'latent.path': (input) => latent.path(input),
+    'latent.export': (input) => latent.exportPath(input),
+    'latent.exportSample': (input) => latent.exportSample(input),
+    'latent.generate': (input) => latent.generate(input),
+    'latent.cancel': ({ jobId }) => latent.cancel(jobId),
+    'latent.jobs': () => latent.listJobs(),
+    'latent.nearest': (input) => latent.nearest(input),
+    'latent.exportModel': (input) => latent.exportModel(input),
   };
 }

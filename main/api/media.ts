@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { inside } from '../datasets/folder-safety.js';
+import { inside, realFileIn } from '../datasets/folder-safety.js';
+import { exportName, exportsDirName, modelFileName, validRunId } from '../latent/files.js';
 import { runFolder } from '../training/host/manager.js';
 import type { Studio } from './studio.js';
 
@@ -20,6 +21,8 @@ const contentTypes: Record<string, string> = {
   '.tiff': 'image/tiff',
   '.svg': 'image/svg+xml',
   '.bmp': 'image/bmp',
+  '.json': 'application/json',
+  '.bin': 'application/octet-stream',
 };
 
 /**
@@ -47,6 +50,8 @@ export function contentTypeOf(file: string): string {
  *   /media/runs/<runId>/samples/<file>.png
  *   /media/datasets/<id>/thumbs/<fileId>
  *   /media/datasets/<id>/files/<fileId>
+ *   /media/exports/<runId>/<file> and /media/exports/<runId>/<model folder>/<file>: what the
+ *     latent explorer exported, by the names it gives (main/latent/files.ts)
  */
 export class MediaResolver {
   constructor(private readonly studio: Studio) {}
@@ -60,6 +65,7 @@ export class MediaResolver {
     }
     if (parts[0] !== 'media' || parts.some((p) => p === '..' || p.includes('/') || p.includes('\\')))
       return null;
+    if (parts[1] === 'exports') return this.resolveExport(parts.slice(2));
     const [, kind, id, sub, name] = parts;
     if (!kind || !id || !sub || !name || parts.length !== 5) return null;
     try {
@@ -86,5 +92,20 @@ export class MediaResolver {
       return null;
     }
     return null;
+  }
+
+  /**
+   * An exported file: only names the explorer gives its exports, and only by real path inside the
+   * exports folder, so a link planted there leads nowhere.
+   */
+  private async resolveExport(parts: string[]): Promise<MediaFile | null> {
+    const [runId, name, inner] = parts;
+    if (!runId || !name || parts.length > 3 || !exportName.test(name)) return null;
+    if (inner !== undefined && (!name.endsWith('-tfjs') || !modelFileName.test(inner))) return null;
+    if (inner === undefined && name.endsWith('-tfjs')) return null;
+    if (!validRunId.test(runId)) return null;
+    const rel = inner === undefined ? name : `${name}/${inner}`;
+    const file = await realFileIn(path.join(this.studio.options.dataDir, exportsDirName), `${runId}/${rel}`);
+    return file ? { file, contentType: contentTypeOf(file) } : null;
   }
 }

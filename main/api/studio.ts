@@ -16,12 +16,16 @@ import { EventBus } from './event-bus.js';
 import { createHandlers } from './handlers.js';
 import { createRouter, type Router } from './router.js';
 import { MediaResolver } from './media.js';
+import { LatentService } from '../latent/service.js';
+import type { BackendName } from '../../shared/config.js';
 
 export interface StudioOptions {
   dataDir: string;
   shell: AppInfo['shell'];
   /** Runs allowed to train at once (default: one per core, less one for the UI). */
   maxConcurrentRuns?: number;
+  /** Backend of the latent explorer's generator workers: 'auto' unless a test pins one. */
+  latentBackend?: 'auto' | BackendName;
 }
 
 /** The default data folder, shared by the desktop app and the CLI (Electron's userData). */
@@ -68,6 +72,8 @@ export class Studio {
   readonly training: TrainingManager;
   /** Past runs: the list, a run's story, comparisons and exports. */
   readonly runService: RunsService;
+  /** A run's generator: the latent explorer, exports and generated data sets. */
+  readonly latent: LatentService;
   readonly router: Router;
   readonly media: MediaResolver;
   /** Room kept to record statuses when the disk fills up (see disk-space.ts). */
@@ -108,6 +114,16 @@ export class Studio {
       datasets: { get: (id) => datasetStore.get(id) },
       sampleUrl,
     });
+    this.latent = new LatentService({
+      runs: this.runs,
+      dataDir: options.dataDir,
+      emit: this.events.emit,
+      trainingCache: (id, s) =>
+        this.datasets.buildCache({ id, resolution: s.resolution as 32, crop: s.crop, flip: s.flip }),
+      datasetName: (id) => datasetStore.get(id)?.name ?? null,
+      generatedBy: `GAN Studio ${appVersion()}`,
+      ...(options.latentBackend ? { backend: options.latentBackend } : {}),
+    });
     this.media = new MediaResolver(this);
     this.router = createRouter(createHandlers(this), {
       onInternalError: (method, err) => console.error(`[api] ${method} failed:`, err),
@@ -134,6 +150,7 @@ export class Studio {
   }
 
   async close(): Promise<void> {
+    await this.latent.close();
     await this.training.close();
     await this.datasets.close();
     this.conn.close();

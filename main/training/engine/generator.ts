@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Checkpoint } from './checkpoint.js';
-import type { Params } from './layers.js';
-import { buildGenerator } from './models.js';
-import { Network } from './network.js';
+import { BatchNorm, Constants, type Params } from './layers.js';
+import { buildGenerator, type ModelShape } from './models.js';
+import { Network, type ParamValues } from './network.js';
 import { Rng } from './rng.js';
 
 /**
@@ -22,7 +22,10 @@ export function referenceLatents(seed: number, latentSize: number): Float32Array
   return Rng.seeded(seed, 'samples').normal(new Float32Array(referenceBatch * latentSize));
 }
 
-/** count images [count, H, W, 3] in [−1, 1] for `latents` [count · latentSize]. */
+/**
+ * count images [count, H, W, 3] in [−1, 1] for `latents` [count · latentSize], `chunk` at a time
+ * behind the reference batch.
+ */
 export async function generateImages(
   network: Network,
   params: Params,
@@ -30,12 +33,13 @@ export async function generateImages(
   latents: Float32Array,
   count: number,
   latentSize: number,
+  chunk = referenceBatch,
 ): Promise<Float32Array> {
   const rows = reference.length / latentSize;
   const chunks: Promise<Float32Array>[] = [];
   // Chunks bound memory for long animations; each image depends only on its latent.
-  for (let start = 0; start < count; start += referenceBatch) {
-    const n = Math.min(referenceBatch, count - start);
+  for (let start = 0; start < count; start += chunk) {
+    const n = Math.min(chunk, count - start);
     const batch = new Float32Array((rows + n) * latentSize);
     batch.set(reference);
     batch.set(latents.subarray(start * latentSize, (start + n) * latentSize), reference.length);
@@ -57,10 +61,18 @@ export async function generateImages(
   return out;
 }
 
+/** Batch-norm statistics of one layer: per-channel mean and biased variance. */
+export interface NormStatistics {
+  mean: Float32Array;
+  variance: Float32Array;
+}
+
 /** A generator loaded from a checkpoint, with no training state. */
 export class Generator {
   readonly resolution: number;
   readonly latentSize: number;
+  /** The architecture, as buildGenerator takes it. */
+  readonly shape: ModelShape;
   private readonly network: Network;
   private readonly reference: Float32Array;
 
@@ -69,6 +81,7 @@ export class Generator {
     this.resolution = config.resolution;
     this.latentSize = config.latentSize;
     const shape = { resolution: config.resolution, width: config.width, latentSize: config.latentSize };
+    this.shape = shape;
     // The initial values are overwritten at once; the seed only makes construction cheap to reason about.
     this.network = new Network(buildGenerator(shape), Rng.seeded(0, 'unused'));
     this.network.load(checkpoint.tensors, this.network.params, weights === 'ema' ? 'ema/' : '');
@@ -80,12 +93,74 @@ export class Generator {
     return new Generator(checkpoint, weights);
   }
 
-  /** Images [count, H, W, 3] in [−1, 1]; each depends only on its own latent. */
-  generate(latents: Float32Array, count: number): Promise<Float32Array> {
+  /**
+   * Images [count, H, W, 3] in [−1, 1]; each depends only on its own latent. `chunk` images go
+   * through the network at a time behind the reference batch: larger chunks spend less of the
+   * work on the reference and more memory.
+   */
+  generate(latents: Float32Array, count: number, chunk = referenceBatch): Promise<Float32Array> {
     if (latents.length !== count * this.latentSize) {
       throw new Error(`Expected ${count} latents of size ${this.latentSize}.`);
     }
-    return generateImages(this.network, this.network.params, this.reference, latents, count, this.latentSize);
+    if (!Number.isInteger(chunk) || chunk < 1) throw new Error('A chunk is at least one image.');
+    return generateImages(
+      this.network,
+      this.network.params,
+      this.reference,
+      latents,
+      count,
+      this.latentSize,
+      chunk,
+    );
+  }
+
+  /** The parameters, by engine name (g/dense/w, g/bn0/gamma, …). */
+  weights(): Promise<ParamValues> {
+    return this.network.values();
+  }
+
+  /**
+   * The statistics every batch-norm layer normalises with at inference: those of the reference
+   * batch at that layer's input (see BatchNorm `referenceRows`), keyed by the layer's parameter
+   * prefix (g/bn0, …). With them a batch norm is a fixed per-channel affine map, which is how a
+   * model exported for inference reproduces this generator's images for any latent.
+   */
+  async referenceStatistics(): Promise<Record<string, NormStatistics>> {
+    const rows = this.reference.length / this.latentSize;
+    const constants = new Constants();
+    const found: { name: string; mean: tf.Tensor; variance: tf.Tensor }[] = [];
+    try {
+      tf.tidy(() => {
+        let h: tf.Tensor = tf.tensor2d(this.reference, [rows, this.latentSize]);
+        for (const layer of this.network.layers) {
+          if (layer instanceof BatchNorm) {
+            const prefix = (layer.params[0]?.name ?? '').replace(/\/gamma$/, '');
+            const axes = h.shape.slice(0, -1).map((_, i) => i);
+            // Biased variance over batch and space, as BatchNorm's reference statistics.
+            const { mean, variance } = tf.moments(h, axes);
+            found.push({ name: prefix, mean: tf.keep(mean), variance: tf.keep(variance) });
+          }
+          h = layer.forward(this.network.params, h, { groups: 1, referenceRows: rows }, constants).y;
+        }
+      });
+      const values = await Promise.all(
+        found.flatMap(({ mean, variance }) => [mean.data<'float32'>(), variance.data<'float32'>()]),
+      );
+      const out: Record<string, NormStatistics> = {};
+      found.forEach(({ name }, i) => {
+        out[name] = {
+          mean: (values[2 * i] as Float32Array).slice(),
+          variance: (values[2 * i + 1] as Float32Array).slice(),
+        };
+      });
+      return out;
+    } finally {
+      for (const { mean, variance } of found) {
+        mean.dispose();
+        variance.dispose();
+      }
+      constants.dispose();
+    }
   }
 
   dispose(): void {

@@ -1,0 +1,115 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { writeFileAtomic } from '../../atomic-files.js';
+import type { Generator } from '../../training/engine/generator.js';
+import { seedLatents } from '../../training/engine/latent.js';
+import { manifestFileName, setFileName } from '../files.js';
+import type { GeneratorSource, SetDescription } from '../protocol.js';
+import { encodePngFrames, toRgb } from './images.js';
+
+/**
+ * A generated data set: `count` PNGs, one per seed from `seedStart`, then `manifest.json` listing
+ * each file with its seed, truncation, run and checkpoint step. The manifest is written last and
+ * atomically, so a folder with a manifest is complete and one without it is not (a cancelled or
+ * failed generation never writes one).
+ *
+ * Images are streamed: one batch is generated while the previous one is encoded and written on
+ * libvips' and libuv's threads, so memory stays at two batches whatever the count (100,000 works
+ * as 100 does).
+ */
+
+/** Images per batch: larger batches spend less of the work on the reference batch (generator.ts). */
+export function setBatch(resolution: number): number {
+  return resolution <= 32 ? 256 : resolution <= 64 ? 128 : 64;
+}
+
+export interface SetJob {
+  generator: Generator;
+  source: GeneratorSource;
+  seedStart: number;
+  count: number;
+  truncation: number;
+  folder: string;
+  description: SetDescription;
+  /** Read between batches: true stops the job. */
+  cancelled(): boolean;
+  onProgress(done: number, total: number): void;
+}
+
+export interface ManifestEntry {
+  file: string;
+  seed: number;
+  truncation: number;
+  run: string;
+  step: number;
+}
+
+export interface SetManifest {
+  format: 'gan-studio-generated-set';
+  version: 1;
+  generatedBy: string;
+  createdAt: string;
+  run: { id: string; name: string };
+  checkpoint: { step: number; weights: 'ema' | 'g' };
+  resolution: number;
+  latentSize: number;
+  /** How a seed becomes a latent, so the set can be made again elsewhere. */
+  latent: string;
+  truncation: number;
+  count: number;
+  files: ManifestEntry[];
+}
+
+export async function writeGeneratedSet(job: SetJob): Promise<{ count: number; cancelled: boolean }> {
+  const { generator, source, count, folder } = job;
+  const size = generator.resolution;
+  const batch = setBatch(size);
+  let done = 0;
+  let writing: Promise<void> = Promise.resolve();
+  for (let start = 0; start < count; start += batch) {
+    if (job.cancelled()) break;
+    const n = Math.min(batch, count - start);
+    const seeds = Array.from({ length: n }, (_, i) => job.seedStart + start + i);
+    const images = await generator.generate(seedLatents(seeds, generator.latentSize, job.truncation), n, n);
+    // The previous batch must be on disk before this one starts writing: two batches at most in memory.
+    await writing;
+    const frames = toRgb(images, size);
+    writing = (async () => {
+      const pngs = await encodePngFrames(frames);
+      await Promise.all(pngs.map((png, i) => fs.writeFile(path.join(folder, setFileName(seeds[i]!)), png)));
+      done += n;
+      job.onProgress(done, count);
+    })();
+    // Awaited at the next batch or after the loop; kept from being reported as unhandled meanwhile.
+    writing.catch(() => undefined);
+  }
+  await writing;
+  if (done < count) return { count: done, cancelled: true };
+
+  const manifest: SetManifest = {
+    format: 'gan-studio-generated-set',
+    version: 1,
+    generatedBy: job.description.generatedBy,
+    createdAt: new Date().toISOString(),
+    run: job.description.run,
+    checkpoint: { step: source.step, weights: source.weights },
+    resolution: size,
+    latentSize: generator.latentSize,
+    latent:
+      "z = N(0, I) of size latentSize drawn by GAN Studio's Rng.seeded(seed, 'latent') (xoshiro128**, Box–Muller), times truncation",
+    truncation: job.truncation,
+    count,
+    files: Array.from({ length: count }, (_, i) => {
+      const seed = job.seedStart + i;
+      return {
+        file: setFileName(seed),
+        seed,
+        truncation: job.truncation,
+        run: source.runId,
+        step: source.step,
+      };
+    }),
+  };
+  await writeFileAtomic(path.join(folder, manifestFileName), JSON.stringify(manifest, null, 1));
+  return { count, cancelled: false };
+}
