@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import type { TrainConfigInput } from '../shared/config.js';
 import { EngineLabDriver, limitShapes, maxLossError } from './engine/lab-driver.js';
+import { maxRelativeError } from '../test/common/synthetic.js';
 
 /**
  * The training engine on WebGPU, in Chromium on SwiftShader's adapter (WebGPU on the CPU: no
@@ -52,6 +53,16 @@ for (const [name, extra] of [
     expect(gpu.tensorLeak).toBe(0);
   });
 }
+
+test("the latent explorer's generator on webgpu matches cpu: a slerp path and its batch-norm statistics", async () => {
+  const config: TrainConfigInput = { resolution: 32, width: 0.125, batchSize: 8, latentSize: 16, seed: 3 };
+  const gpu = await lab.explore('webgpu', config);
+  const cpu = await lab.explore('cpu', config);
+  expect(gpu.frames).toBe(7);
+  expect(gpu.path).toHaveLength(7 * 32 * 32 * 3);
+  expect(maxRelativeError(gpu.path, cpu.path)).toBeLessThan(1e-3);
+  expect(maxRelativeError(gpu.statistics, cpu.statistics)).toBeLessThan(1e-3);
+});
 
 for (const { res, batch } of limitShapes) {
   test(`one step at ${res} px, batch ${batch} runs on webgpu`, async () => {

@@ -9,6 +9,8 @@ export interface EngineLab {
   train(backend: 'webgpu' | 'cpu', config: TrainConfigInput, steps: number): Promise<LabTrainResult>;
   /** One training step of a fresh trainer, nothing else. */
   step(backend: 'webgpu' | 'cpu', config: TrainConfigInput): Promise<StepMetrics>;
+  /** The latent explorer's generator after two steps: a slerp path and reference statistics. */
+  explore(backend: 'webgpu' | 'cpu', config: TrainConfigInput): Promise<LabExploreResult>;
   /** Kernel calls and times of one training step on webgpu. */
   profile(config: TrainConfigInput): Promise<LabProfile>;
   /** Every WebGPU training kernel against the cpu backend on a table of shapes. */
@@ -23,6 +25,14 @@ export interface LabTrainResult {
   generated: number[];
   /** Tensors left over by one more step (0 when nothing leaks). */
   tensorLeak: number;
+}
+
+export interface LabExploreResult {
+  frames: number;
+  /** Every frame's pixels, in order. */
+  path: number[];
+  /** Every batch norm's reference mean then variance, layer by layer. */
+  statistics: number[];
 }
 
 export interface LabProfile {

@@ -2,7 +2,7 @@ import { chromium, type Browser, type Page } from '@playwright/test';
 import type { TrainConfigInput } from '../../shared/config.js';
 import type { StepMetrics } from '../../main/training/engine/trainer.js';
 import { webgpuLaunchOptions } from '../chromium.js';
-import type { EngineLab, LabProfile, LabTrainResult } from './lab-api.js';
+import type { EngineLab, LabExploreResult, LabProfile, LabTrainResult } from './lab-api.js';
 import type { KernelCheck } from './kernel-checks.js';
 import { startEngineLab, type EngineLabServer } from './lab-server.js';
 
@@ -53,6 +53,10 @@ export class EngineLabDriver {
 
   step(backend: 'webgpu' | 'cpu', config: TrainConfigInput): Promise<StepMetrics> {
     return this.call('step', backend, config);
+  }
+
+  explore(backend: 'webgpu' | 'cpu', config: TrainConfigInput): Promise<LabExploreResult> {
+    return this.call('explore', backend, config);
   }
 
   profile(config: TrainConfigInput): Promise<LabProfile> {

@@ -7,7 +7,9 @@ import { GanTrainer, trainSteps, type StepMetrics } from '../../main/training/en
 import { profileKernels } from '../../main/training/engine/profile.js';
 import { registerWebgpuTrainingKernels } from '../../main/training/kernels/webgpu/index.js';
 import { kernelChecks, type KernelCheck } from './kernel-checks.js';
-import type { EngineLab, LabProfile, LabTrainResult } from './lab-api.js';
+import type { EngineLab, LabExploreResult, LabProfile, LabTrainResult } from './lab-api.js';
+import { Generator } from '../../main/training/engine/generator.js';
+import { pathLatents } from '../../main/training/engine/latent.js';
 
 /**
  * The training engine in a browser page, so that it can be tested on WebGPU where Node has no
@@ -73,6 +75,36 @@ async function step(backend: LabBackend, input: TrainConfigInput): Promise<StepM
   }
 }
 
+/**
+ * The latent explorer's generator after two training steps: a slerp path's frames and every
+ * batch norm's reference statistics (what the model export bakes in).
+ */
+async function explore(backend: LabBackend, input: TrainConfigInput): Promise<LabExploreResult> {
+  await use(backend);
+  const config = trainConfigSchema.parse(input);
+  const images = noiseImages(Math.max(8, config.batchSize), config.resolution);
+  const trainer = GanTrainer.create(config, images, images.count);
+  let generator: Generator | null = null;
+  try {
+    await trainSteps(trainer, 2);
+    generator = Generator.fromCheckpoint(await trainer.exportCheckpoint());
+    const { latents, frames } = pathLatents(
+      { seeds: [1, 2, 3], mode: 'slerp', framesPerSegment: 3, truncation: 0.8 },
+      config.latentSize,
+    );
+    const path = await generator.generate(latents, frames.length);
+    const statistics = await generator.referenceStatistics();
+    return {
+      frames: frames.length,
+      path: Array.from(path),
+      statistics: Object.values(statistics).flatMap((s) => [...s.mean, ...s.variance]),
+    };
+  } finally {
+    generator?.dispose();
+    trainer.dispose();
+  }
+}
+
 async function profile(input: TrainConfigInput): Promise<LabProfile> {
   await use('webgpu');
   const config = trainConfigSchema.parse(input);
@@ -99,6 +131,6 @@ async function adapter(): Promise<string> {
   return [info.vendor, info.architecture, info.description].filter(Boolean).join(' ');
 }
 
-const lab: EngineLab = { adapter, train, step, profile, kernels };
+const lab: EngineLab = { adapter, train, step, explore, profile, kernels };
 (globalThis as { engineLab?: EngineLab }).engineLab = lab;
 document.body.dataset['ready'] = 'true';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Checkpoint } from './checkpoint.js';
-import { BatchNorm, Constants, type Params } from './layers.js';
+import { BatchNorm, Constants, groupMeans, type Params } from './layers.js';
 import { buildGenerator, type ModelShape } from './models.js';
 import { Network, type ParamValues } from './network.js';
 import { Rng } from './rng.js';
@@ -135,9 +135,12 @@ export class Generator {
         for (const layer of this.network.layers) {
           if (layer instanceof BatchNorm) {
             const prefix = (layer.params[0]?.name ?? '').replace(/\/gamma$/, '');
-            const axes = h.shape.slice(0, -1).map((_, i) => i);
-            // Biased variance over batch and space, as BatchNorm's reference statistics.
-            const { mean, variance } = tf.moments(h, axes);
+            const c = h.shape[h.shape.length - 1] ?? 1;
+            // Biased variance over batch and space, computed as BatchNorm's reference statistics
+            // are (groupMeans picks the ops that fit the backend; tf.moments exceeds WebGPU's
+            // dispatch limits on large layers).
+            const mean = tf.reshape(groupMeans(h, 1), [c]);
+            const variance = tf.reshape(groupMeans(tf.square(tf.sub(h, mean)), 1), [c]);
             found.push({ name: prefix, mean: tf.keep(mean), variance: tf.keep(variance) });
           }
           h = layer.forward(this.network.params, h, { groups: 1, referenceRows: rows }, constants).y;
