@@ -35,7 +35,7 @@ Usage:
       Scans a dataset's folder again (after a cancelled or killed scan, or changed files).
   gan-studio train (--data DIR | --dataset ID | --resume RUN) [--preset quick|standard|detailed]
       [--resolution N] [--steps N] [--backend auto|tensorflow|webgpu|wasm|cpu] [--json]
-      [--lr X] [--lr-g X] [--lr-d X] [--batch-size N] [--loss bce|hinge] [--latent-size N]
+      [--lr X] [--lr-g X] [--lr-d X] [--batch-size N] [--loss bce|minimax|hinge] [--latent-size N]
       [--width X] [--seed N] [--ema-decay X] [--diff-augment auto|on|off] [--sample-every N]
       [--metrics-every N] [--checkpoint-minutes X] [--keep-checkpoints N] [--crop MODE] [--flip]
       [--threads N]   (wasm CPU threads; 0 = auto: all cores but one)

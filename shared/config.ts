@@ -12,6 +12,9 @@ export type CacheResolution = (typeof cacheResolutions)[number];
 export const cropModes = ['center', 'pad', 'stretch'] as const;
 export type CropMode = (typeof cropModes)[number];
 
+export const lossKinds = ['bce', 'minimax', 'hinge'] as const;
+export type LossKind = (typeof lossKinds)[number];
+
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const positive = (max: number) => z.number().gt(0).max(max);
 
@@ -32,7 +35,11 @@ export const trainConfigSchema = z.object({
   lrD: positive(1).default(0.0002),
   beta1: z.number().min(0).lt(1).default(0.5),
   beta2: z.number().min(0).lt(1).default(0.999),
-  loss: z.enum(['bce', 'hinge']).default('bce'),
+  /**
+   * 'bce' is the non-saturating loss; 'minimax' the original, saturating one (G's gradient fades
+   * when D wins); 'hinge' the margin loss of SN-GAN/BigGAN. See engine/losses.ts.
+   */
+  loss: z.enum(lossKinds).default('bce'),
   /** 'auto' turns DiffAugment on for datasets under 5,000 images. */
   diffAugment: z.enum(['auto', 'on', 'off']).default('auto'),
   augmentPolicy: z

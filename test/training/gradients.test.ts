@@ -188,13 +188,32 @@ describe('hand-written gradients match finite differences (cpu)', () => {
     releaseAugmentTape(tape);
   });
 
+  it('the minimax loss is the saturating one: log(1 − σ(l)) for G, BCE for D', () => {
+    const values = [-8, -2, 0, 1.5, 4];
+    const logits = tf.tensor1d(values);
+    const sigmoid = (l: number) => 1 / (1 + Math.exp(-l));
+    const expected = values.reduce((s, l) => s + Math.log(1 - sigmoid(l)), 0) / values.length;
+    const g = generatorLoss('minimax', logits);
+    expect(g.loss.dataSync()[0]).toBeCloseTo(expected, 5);
+    // D plays the same game as with bce.
+    for (const f of [discriminatorRealLoss, discriminatorFakeLoss]) {
+      expect(f('minimax', logits).loss.dataSync()[0]).toBeCloseTo(f('bce', logits).loss.dataSync()[0]!, 6);
+    }
+    // Where D rejects G's images (l = −8), minimax's gradient has all but vanished and the
+    // non-saturating loss's has not: the difference the form's help explains.
+    const minimaxGrad = Math.abs(g.dLogits.dataSync()[0]!);
+    const bceGrad = Math.abs(generatorLoss('bce', logits).dLogits.dataSync()[0]!);
+    expect(minimaxGrad).toBeLessThan(1e-3 / values.length);
+    expect(bceGrad).toBeGreaterThan(0.99 / values.length);
+  });
+
   it('losses', () => {
     const logits = tf.tensor2d(
       randomValues(6, 11).map((v) => v * 3),
       [6, 1],
     );
     const v = tf.tensor2d(randomValues(6, 12), [6, 1]);
-    for (const kind of ['bce', 'hinge'] as const) {
+    for (const kind of ['bce', 'minimax', 'hinge'] as const) {
       for (const f of [discriminatorRealLoss, discriminatorFakeLoss, generatorLoss]) {
         const { dLogits } = f(kind, logits);
         const value = (l: tf.Tensor) => f(kind, l).loss.dataSync()[0] ?? NaN;

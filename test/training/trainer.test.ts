@@ -80,7 +80,7 @@ describe('GanTrainer', () => {
       trainer.dispose();
       return out;
     };
-    for (const loss of ['bce', 'hinge'] as const) {
+    for (const loss of ['bce', 'minimax', 'hinge'] as const) {
       // Narrow: the cpu backend is slow.
       const c = config({ diffAugment: 'on', loss, width: 0.125 });
       const cpu = await onBackend('cpu', () => steps(c));
