@@ -18,6 +18,7 @@ import {
   type RunSeries,
   type RunSummary,
   type SeriesSet,
+  type TrainingEstimate,
 } from './types.js';
 import type {
   GenerationJob,
@@ -193,6 +194,22 @@ export const methods = {
         datasetId: id,
         name: z.string().trim().min(1).max(120).optional(),
         // Strict: a misspelt or unknown key (say `constructor`) is refused, not dropped silently.
+        config: trainConfigPatchSchema.default({}),
+        preset: z.string().max(40).optional(),
+      })
+      .strict(),
+  ),
+  /**
+   * How long a run of these settings (a preset and changes, as training.start takes them) would
+   * take on the backend that would train it. The first request for a model shape on this machine
+   * and backend times a few steps in a worker thread (progress: training.calibration events);
+   * later ones are answered from the cache in the data folder.
+   */
+  'training.estimate': method<TrainingEstimate>()(
+    z
+      .object({
+        /** The dataset decides whether DiffAugment 'auto' is on, which changes the step's cost. */
+        datasetId: id.optional(),
         config: trainConfigPatchSchema.default({}),
         preset: z.string().max(40).optional(),
       })

@@ -1,3 +1,4 @@
+import type { BackendName } from './config.js';
 import type { CheckpointInfo, HealthWarning, RunStatus, RunSummary } from './types.js';
 import type { GenerationJob } from './types.js';
 
@@ -11,7 +12,14 @@ export interface EventPayloads {
     imagesPerSecond: number;
     etaSeconds: number | null;
   };
-  'run.metrics': { runId: string; points: { step: number; values: Record<string, number> }[] };
+  'run.metrics': {
+    runId: string;
+    /**
+     * wallTime: ms since the epoch; seconds: training time (pauses left out), as runs.metrics
+     * gives them, so live points extend the charts on any x axis.
+     */
+    points: { step: number; wallTime: number; seconds: number; values: Record<string, number> }[];
+  };
   'run.sample': { runId: string; step: number; url: string };
   /** A health warning, as also recorded in the run's history. */
   'run.warning': { runId: string; warning: HealthWarning; at: number };
@@ -19,6 +27,11 @@ export interface EventPayloads {
   'run.updated': { run: RunSummary };
   /** A run's checkpoints changed: one written, pruned, starred or discarded. */
   'run.checkpoints': { runId: string; checkpoints: CheckpointInfo[] };
+  /**
+   * A speed calibration for training.estimate is under way: what it times (e.g. "64 px, width 1,
+   * batch 64"), on which backend once chosen, and how many of its timed steps are done.
+   */
+  'training.calibration': { label: string; backend: BackendName | null; done: number; total: number };
   'dataset.progress': {
     datasetId: string;
     phase: 'scanning' | 'caching' | 'thumbnails';
@@ -47,6 +60,7 @@ export const eventNames = [
   'run.warning',
   'run.updated',
   'run.checkpoints',
+  'training.calibration',
   'dataset.progress',
   'dataset.status',
   'latent.progress',

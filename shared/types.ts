@@ -22,6 +22,31 @@ export interface HealthWarning {
   advice: string;
 }
 
+/**
+ * How long a run of given settings is expected to take on this machine, from a short timed
+ * calibration of that model on the backend that would train it (main/training/host/calibration.ts).
+ */
+export interface TrainingEstimate {
+  backend: BackendName;
+  /** CPU threads of wasm; null for the other backends. */
+  threads: number | null;
+  /** Why each better backend was skipped, as a run records it. */
+  notes: BackendStatus[];
+  steps: number;
+  secondsPerStep: number;
+  imagesPerSecond: number;
+  /** The whole run: every step, plus start-up, sample grids, quality points and checkpoints. */
+  totalSeconds: number;
+  /** Of totalSeconds, what is not training steps. */
+  overheadSeconds: number;
+  /** When the speed was measured (ms since the epoch). */
+  measuredAt: number;
+  /** Another run was training while it was measured, so a run alone may be faster. */
+  measuredWhileBusy: boolean;
+  /** Measured for this request (false: read from the data folder's cache). */
+  fresh: boolean;
+}
+
 export interface AppInfo {
   name: string;
   version: string;
@@ -247,6 +272,8 @@ export interface SeriesColumns {
   step: number[];
   /** Training time in seconds at each point (pauses left out). */
   seconds: number[];
+  /** Wall-clock time of each point, ms since the epoch. */
+  wall: number[];
   value: number[];
   min?: number[];
   max?: number[];

@@ -63,6 +63,7 @@ export function createHandlers(studio: Studio): Handlers {
     'runs.export': ({ ids, format, maxPoints }) => runService.export(ids, format, maxPoints),
 
     'training.start': (input) => training.start(input),
+    'training.estimate': (input) => studio.estimate(input),
     'training.pause': ({ id }) => training.pause(id),
     'training.resume': ({ id, backend }) => training.resume(id, backend),
     'training.stop': ({ id }) => training.stop(id),

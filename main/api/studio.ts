@@ -2,13 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import type { AppInfo, BackendStatus } from '../../shared/types.js';
+import type { AppInfo, BackendStatus, TrainingEstimate } from '../../shared/types.js';
+import type { ParsedInput } from '../../shared/api.js';
 import { DiskReserve } from '../disk-space.js';
 import { openDatabase, type Connection } from '../store/database.js';
 import { DatasetStore } from '../store/datasets.js';
 import { RunStore } from '../store/runs.js';
 import { DatasetService } from '../datasets/service.js';
-import { TrainingManager } from '../training/host/manager.js';
+import { TrainingManager, resolveRunConfig } from '../training/host/manager.js';
+import { Calibrator } from '../training/host/calibration.js';
 import { probeBackends } from '../training/host/probe.js';
 import { RunsService } from '../runs/service.js';
 import { sampleUrl } from '../training/host/manager.js';
@@ -78,6 +80,8 @@ export class Studio {
   readonly media: MediaResolver;
   /** Room kept to record statuses when the disk fills up (see disk-space.ts). */
   readonly reserve: DiskReserve;
+  /** How fast this machine trains a model: the Train form's expected duration. */
+  readonly calibrator: Calibrator;
   private backends: Promise<BackendStatus[]> | null = null;
 
   constructor(readonly options: StudioOptions) {
@@ -108,6 +112,12 @@ export class Studio {
         ensureCache: (id, s) =>
           this.datasets.buildCache({ id, resolution: s.resolution as 32, crop: s.crop, flip: s.flip }),
       },
+    });
+    this.calibrator = new Calibrator({
+      dataDir: options.dataDir,
+      emit: this.events.emit,
+      appVersion: appVersion(),
+      busy: () => this.training.activeCount > 0,
     });
     this.runService = new RunsService({
       runs: this.runs,
@@ -149,7 +159,15 @@ export class Studio {
     };
   }
 
+  /** How long a run of these settings would take here (training.estimate). */
+  estimate(input: ParsedInput<'training.estimate'>): Promise<TrainingEstimate> {
+    const config = resolveRunConfig(input.preset, input.config);
+    const datasetSize = input.datasetId ? this.datasets.get(input.datasetId).imageCount : null;
+    return this.calibrator.estimate(config, datasetSize);
+  }
+
   async close(): Promise<void> {
+    this.calibrator.close();
     await this.latent.close();
     await this.training.close();
     await this.datasets.close();

@@ -88,9 +88,9 @@ export class RunsService {
         return {
           runId,
           metrics: Object.fromEntries(
-            Object.entries(metrics).map(([name, { wall, ...columns }]) => [
+            Object.entries(metrics).map(([name, columns]) => [
               name,
-              { ...columns, seconds: trainingSeconds(history, wall) },
+              { ...columns, seconds: trainingSeconds(history, columns.wall) },
             ]),
           ),
         };

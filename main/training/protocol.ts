@@ -46,3 +46,37 @@ export type FromWorker =
   /** A checkpoint was written atomically; file is relative to runDir. */
   | { type: 'checkpoint'; step: number; file: string }
   | { type: 'ended'; reason: EndReason; step: number; error?: string };
+
+/** Messages between the calibration host (host/calibration.ts) and a calibration worker thread. */
+
+/** What to time: one model and batch on one backend; steps and learning rates do not matter. */
+export interface CalibrationRequest {
+  type: 'calibrate';
+  backend: 'auto' | BackendName;
+  /** As TrainConfig.threads (wasm only). */
+  threads: number;
+  config: TrainConfig;
+  /** Time the steady-state steps for at least this long (s), and at least three of them. */
+  minSeconds: number;
+  maxSteps: number;
+}
+
+/** Seconds each part of a run costs here, as measured. */
+export interface Measurement {
+  backend: BackendName;
+  threads: number | null;
+  notes: BackendStatus[];
+  /** Choosing the backend, building the models and the first, slower steps (kernels compiling). */
+  startupSeconds: number;
+  secondsPerStep: number;
+  /** Steps timed for secondsPerStep. */
+  timedSteps: number;
+  sampleSeconds: number;
+  swdSeconds: number;
+  checkpointSeconds: number;
+}
+
+export type FromCalibration =
+  | { type: 'progress'; backend: BackendName | null; done: number; total: number }
+  | { type: 'result'; measurement: Measurement }
+  | { type: 'failed'; error: string };

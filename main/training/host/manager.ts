@@ -74,6 +74,24 @@ interface ActiveRun {
   storeFailure: string | null;
 }
 
+/**
+ * A run's config from a preset and changes, as training.start (and training.estimate) take them;
+ * an invalid value is refused naming its field.
+ */
+export function resolveRunConfig(
+  preset: string | undefined,
+  changes: Partial<TrainConfigInput>,
+): TrainConfig {
+  const base = preset ? presetConfig(preset) : trainConfigSchema.parse({});
+  const parsed = trainConfigSchema.safeParse({ ...base, ...changes });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue ? ['config', ...issue.path.map(String)].join('.') : 'config';
+    throw new ApiError('invalid_input', `Invalid "${field}": ${issue?.message ?? 'bad value'}.`, field);
+  }
+  return parsed.data;
+}
+
 export function runFolder(dataDir: string, runId: string): string {
   return path.join(dataDir, 'runs', runId);
 }
@@ -146,13 +164,7 @@ export class TrainingManager {
     preset?: string | undefined;
   }): Promise<RunSummary> {
     const base = input.preset ? presetConfig(input.preset) : trainConfigSchema.parse({});
-    const parsed = trainConfigSchema.safeParse({ ...base, ...input.config });
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = issue ? ['config', ...issue.path.map(String)].join('.') : 'config';
-      throw new ApiError('invalid_input', `Invalid "${field}": ${issue?.message ?? 'bad value'}.`, field);
-    }
-    const config = parsed.data;
+    const config = resolveRunConfig(input.preset, input.config);
     const datasetSize = this.opts.caches.datasetSize(input.datasetId);
     this.requireSpace(diskFullMessage);
     const name =
@@ -442,7 +454,13 @@ export class TrainingManager {
     if (run.pendingPush.length > 0) {
       emit('run.metrics', {
         runId: run.runId,
-        points: run.pendingPush.map((r) => ({ step: r.step, values: r.values })),
+        points: run.pendingPush.map((r) => ({
+          step: r.step,
+          wallTime: r.wallTime,
+          // As sessions.ts maps stored points: the time trained before this session, plus this one's.
+          seconds: run.trainSecondsBefore + (r.wallTime - run.startedAt) / 1000,
+          values: r.values,
+        })),
       });
       run.pendingPush = [];
     }
@@ -649,6 +667,11 @@ export class TrainingManager {
     const deleted = this.opts.runs.delete(id);
     fs.rmSync(runFolder(this.opts.dataDir, id), { recursive: true, force: true });
     return deleted;
+  }
+
+  /** Runs training in this process now (a speed measured meanwhile is marked as such). */
+  get activeCount(): number {
+    return this.active.size;
   }
 
   /** For tests and the CLI: resolves when the run is no longer training. */
