@@ -164,19 +164,22 @@ export const presets: readonly Preset[] = [
   {
     id: 'quick',
     label: 'Quick look (32 px)',
-    description: 'Small and fast: see within minutes whether the data can be learned.',
+    description:
+      'For a first look: does this folder train at all? Tiny 32 px images and a short run, so shapes and colours appear soon even on a CPU.',
     config: { resolution: 32, batchSize: 64, steps: 2000 },
   },
   {
     id: 'standard',
     label: 'Standard (64 px)',
-    description: 'A good default for most folders of a few thousand images.',
+    description:
+      'For a real result on a folder of a few thousand images: 64 px and a long run. Hours on a CPU; much faster on a GPU backend.',
     config: { resolution: 64, batchSize: 64, steps: 20_000 },
   },
   {
     id: 'detailed',
     label: 'Detailed (128 px)',
-    description: 'More detail, much slower: best on a GPU backend.',
+    description:
+      'For detail: 128 px with a narrower network and smaller batches. Needs many images and a GPU backend to finish in a reasonable time.',
     config: { resolution: 128, batchSize: 32, steps: 50_000, width: 0.5 },
   },
 ];

@@ -8,6 +8,8 @@ export const comparedMetrics = [
   { name: 'gLoss', title: 'G loss' },
   { name: 'dReal', title: 'D(x)' },
   { name: 'dFake', title: 'D(G(z))' },
+  { name: 'swd', title: 'Quality: SWD ×10³ (lower is closer)' },
+  { name: 'diversity', title: 'Sample diversity' },
   { name: 'imagesPerSecond', title: 'Images per second' },
 ] as const;
 

@@ -1,11 +1,16 @@
-import type { RunDetail, RunStatus } from '../../../../shared/types.js';
+import type { HealthWarning, RunDetail, RunEvent, RunStatus } from '../../../../shared/types.js';
+import type { EventPayloads } from '../../../../shared/events.js';
 import { studio } from '../api/client.js';
 
-/** The metrics a run page charts. */
-export const chartedMetrics = ['dLoss', 'gLoss', 'dReal', 'dFake', 'imagesPerSecond'];
+/** The metrics a run page charts: losses, D's outputs, speed, the quality curve and grid diversity. */
+export const chartedMetrics = ['dLoss', 'gLoss', 'dReal', 'dFake', 'imagesPerSecond', 'swd', 'diversity'];
 
 export interface Columns {
   step: number[];
+  /** Training time (s) of each point: pauses left out. */
+  seconds: number[];
+  /** Wall-clock time of each point, ms since the epoch. */
+  wall: number[];
   value: number[];
   min?: number[] | undefined;
   max?: number[] | undefined;
@@ -17,6 +22,46 @@ export interface Progress {
   etaSeconds: number | null;
 }
 
+/** A health warning with when it was raised (the history entry's time). */
+export interface RunWarning extends HealthWarning {
+  at: number;
+}
+
+const warningKey = (w: RunWarning) => `${w.code}@${w.step}`;
+
+function warningsOf(history: readonly RunEvent[]): RunWarning[] {
+  return history.flatMap((e) => (e.kind === 'warning' && e.warning ? [{ ...e.warning, at: e.at }] : []));
+}
+
+type MetricsPoint = EventPayloads['run.metrics']['points'][number];
+
+/**
+ * Series with streamed points added: each charted metric's points past its last step (a point
+ * carries the values recorded at its step; quality and diversity come on points of their own).
+ */
+function appendPoints(
+  series: Record<string, Columns>,
+  points: readonly MetricsPoint[],
+): Record<string, Columns> {
+  const next: Record<string, Columns> = { ...series };
+  for (const name of chartedMetrics) {
+    const old = next[name] ?? { step: [], seconds: [], wall: [], value: [] };
+    const last = old.step.at(-1) ?? -1;
+    const fresh = points.filter((p) => p.step > last && Number.isFinite(p.values[name]));
+    if (fresh.length === 0) continue;
+    const values = fresh.map((p) => p.values[name]!);
+    next[name] = {
+      step: [...old.step, ...fresh.map((p) => p.step)],
+      seconds: [...old.seconds, ...fresh.map((p) => p.seconds)],
+      wall: [...old.wall, ...fresh.map((p) => p.wallTime)],
+      value: [...old.value, ...values],
+      // New points stand for themselves: their range is their value.
+      ...(old.min && old.max ? { min: [...old.min, ...values], max: [...old.max, ...values] } : {}),
+    };
+  }
+  return next;
+}
+
 /**
  * One run as its page shows it, kept current by the run's events: its detail (history,
  * checkpoints, samples), its charted series and, while it trains, its speed and ETA. Views read;
@@ -26,7 +71,11 @@ export class TrainingRun {
   #detail = $state.raw<RunDetail | null>(null);
   #series = $state.raw<Record<string, Columns>>({});
   #progress = $state.raw<Progress | null>(null);
+  /** Warnings pushed by run.warning since the detail was read (it may have been read just before). */
+  #liveWarnings = $state.raw<RunWarning[]>([]);
   #error = $state<string | null>(null);
+  /** Collectors of streamed points, one per series read in flight (see load). */
+  readonly #streams = new Set<MetricsPoint[]>();
 
   constructor(readonly id: string) {}
 
@@ -35,6 +84,13 @@ export class TrainingRun {
   }
   get series(): Record<string, Columns> {
     return this.#series;
+  }
+  /** The run's health warnings, newest first: its history's and those raised since. */
+  get warnings(): RunWarning[] {
+    const recorded = warningsOf(this.#detail?.history ?? []);
+    const known = new Set(recorded.map(warningKey));
+    const all = [...recorded, ...this.#liveWarnings.filter((w) => !known.has(warningKey(w)))];
+    return all.sort((a, b) => b.at - a.at);
   }
   get error(): string | null {
     return this.#error;
@@ -56,6 +112,10 @@ export class TrainingRun {
   }
 
   async load(withSeries = true): Promise<void> {
+    // Points that stream in while the series are read may be newer than what the store had
+    // flushed when it answered: they are kept and added after the stored ones.
+    const streamed: MetricsPoint[] = [];
+    if (withSeries) this.#streams.add(streamed);
     try {
       const [detail, series] = await Promise.all([
         studio.call('runs.get', { id: this.id }),
@@ -64,10 +124,12 @@ export class TrainingRun {
           : null,
       ]);
       this.#detail = detail;
-      if (series) this.#series = series.metrics;
+      if (series) this.#series = appendPoints(series.metrics, streamed);
       this.#error = null;
     } catch (err) {
       this.#error = (err as Error).message;
+    } finally {
+      this.#streams.delete(streamed);
     }
   }
 
@@ -77,24 +139,8 @@ export class TrainingRun {
     const offs = [
       studio.on('run.metrics', (e) => {
         if (e.runId !== id) return;
-        const next: Record<string, Columns> = { ...this.#series };
-        for (const name of chartedMetrics) {
-          const points = e.points.filter((p) => Number.isFinite(p.values[name]));
-          if (points.length === 0) continue;
-          const old = next[name] ?? { step: [], value: [] };
-          next[name] = {
-            step: [...old.step, ...points.map((p) => p.step)],
-            value: [...old.value, ...points.map((p) => p.values[name]!)],
-            // New points stand for themselves: their range is their value.
-            ...(old.min && old.max
-              ? {
-                  min: [...old.min, ...points.map((p) => p.values[name]!)],
-                  max: [...old.max, ...points.map((p) => p.values[name]!)],
-                }
-              : {}),
-          };
-        }
-        this.#series = next;
+        for (const stream of this.#streams) stream.push(...e.points);
+        this.#series = appendPoints(this.#series, e.points);
       }),
       studio.on('run.progress', (e) => {
         if (e.runId === id) this.#progress = e;
@@ -104,6 +150,9 @@ export class TrainingRun {
         if (e.runId === id && detail) {
           this.#detail = { ...detail, samples: [...detail.samples, { step: e.step, url: e.url }] };
         }
+      }),
+      studio.on('run.warning', (e) => {
+        if (e.runId === id) this.#liveWarnings = [...this.#liveWarnings, { ...e.warning, at: e.at }];
       }),
       studio.on('run.checkpoints', (e) => {
         const detail = this.#detail;
