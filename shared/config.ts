@@ -165,7 +165,7 @@ export const presets: readonly Preset[] = [
     id: 'quick',
     label: 'Quick look (32 px)',
     description:
-      'For a first look: does this folder train at all? Tiny 32 px images and a short run, so shapes and colours appear soon even on a CPU.',
+      'For a first look: does this folder train at all? Tiny 32 px images and a short run, so the first shapes and colours appear within minutes even on a CPU.',
     config: { resolution: 32, batchSize: 64, steps: 2000 },
   },
   {

@@ -289,7 +289,7 @@ export class Calibrator {
         threads: job.shape.threads,
         config,
         minSeconds: this.opts.minSeconds ?? 4,
-        maxSteps: this.opts.maxSteps ?? 20,
+        maxSteps: this.opts.maxSteps ?? 200,
       },
       (p) =>
         this.opts.emit('training.calibration', { label, backend: p.backend, done: p.done, total: p.total }),

@@ -9,6 +9,17 @@ export function duration(seconds: number): string {
   return `${Math.floor(seconds / 3600)} h ${Math.round((seconds % 3600) / 60)} min`;
 }
 
+/** An expected duration, as precise as an estimate deserves: "45 s", "38 min", "2 h 15 min". */
+export function roughDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '—';
+  if (seconds < 90) return `${Math.max(5, Math.round(seconds / 5) * 5)} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
+  const minutes = Math.round(seconds / 300) * 5;
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return m > 0 ? `${h} h ${m} min` : `${h} h`;
+}
+
 export function eta(seconds: number | null): string {
   if (seconds === null) return '—';
   if (seconds > 3600) return `${(seconds / 3600).toFixed(1)} h`;

@@ -85,11 +85,25 @@ export class TrainingRun {
   get series(): Record<string, Columns> {
     return this.#series;
   }
+  /** Warnings raised since the detail was read, which its history does not have yet. */
+  get #unrecorded(): RunWarning[] {
+    const known = new Set(warningsOf(this.#detail?.history ?? []).map(warningKey));
+    return this.#liveWarnings.filter((w) => !known.has(warningKey(w)));
+  }
+  /** The run's history, with the warnings raised since it was read. */
+  get history(): RunEvent[] {
+    const history = this.#detail?.history ?? [];
+    const live = this.#unrecorded.map(({ at, ...warning }): RunEvent => ({
+      kind: 'warning',
+      at,
+      step: warning.step,
+      warning,
+    }));
+    return live.length === 0 ? history : [...history, ...live].sort((a, b) => a.at - b.at);
+  }
   /** The run's health warnings, newest first: its history's and those raised since. */
   get warnings(): RunWarning[] {
-    const recorded = warningsOf(this.#detail?.history ?? []);
-    const known = new Set(recorded.map(warningKey));
-    const all = [...recorded, ...this.#liveWarnings.filter((w) => !known.has(warningKey(w)))];
+    const all = [...warningsOf(this.#detail?.history ?? []), ...this.#unrecorded];
     return all.sort((a, b) => b.at - a.at);
   }
   get error(): string | null {

@@ -1,0 +1,159 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test, expect, type ServeInstance } from './fixtures.js';
+import { writeImageFolder } from './image-folder.js';
+import { StudioPage } from './pages/studio-page.js';
+import { TrainPage } from './pages/train-page.js';
+import type { APIRequestContext } from '@playwright/test';
+
+/** The form's fields, in order, each with a "?" help button after its label. */
+const fields = [
+  'Dataset',
+  'Preset',
+  'Resolution',
+  'Steps',
+  'Batch size',
+  'Loss',
+  'Learning rate G',
+  'Learning rate D',
+  'DiffAugment',
+  'Width',
+  'Latent size',
+  'EMA decay',
+  'Crop',
+  'Flip',
+  'Seed',
+  'Sample every',
+  'Backend',
+  'CPU threads',
+];
+
+async function addDataset(serve: ServeInstance, request: APIRequestContext, folder: string): Promise<string> {
+  await writeImageFolder(folder, 24, 32);
+  const added = await serve.call(request, 'datasets.add', { path: folder });
+  expect(added.ok).toBe(true);
+  const id = (added.result as { id: string }).id;
+  await expect
+    .poll(
+      async () => ((await serve.call(request, 'datasets.get', { id })).result as { status: string }).status,
+    )
+    .toBe('ready');
+  return id;
+}
+
+/** Small enough to calibrate and train in seconds on one core. */
+async function tinySettings(train: TrainPage): Promise<void> {
+  await train.setField('Steps', '100000');
+  await train.setField('Batch size', '4');
+  await train.setField('Width', '0.125');
+  await train.setField('Latent size', '16');
+  await train.setField('Backend', 'wasm');
+}
+
+test('train form: every field has help reachable by keyboard, the losses are explained, and the time shows before starting', async ({
+  page,
+  serve,
+  request,
+}) => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-studio-explain-'));
+  try {
+    await addDataset(serve, request, folder);
+    const studio = new StudioPage(page);
+    await studio.open(serve.url);
+    await studio.goTo('Train');
+    const train = new TrainPage(page);
+    await expect(page.getByTestId('preset-purpose')).toContainText('does this folder train at all');
+
+    // Tab from the first field through the form: every field's help button comes up in turn.
+    await train.field('Dataset').focus();
+    const reached: string[] = [];
+    for (let i = 0; i < 60 && reached.length < fields.length - 1; i++) {
+      await page.keyboard.press('Tab');
+      const name = await train.focusedName();
+      if (name.startsWith('Help: ')) reached.push(name.slice('Help: '.length));
+    }
+    expect(reached).toEqual(fields.slice(1));
+    // The first field's help comes just before it.
+    await train.field('Dataset').focus();
+    await page.keyboard.press('Shift+Tab');
+    expect(await train.focusedName()).toBe('Help: Dataset');
+
+    // Shift+Tab back to a help button, Enter opens its text, which also describes the field.
+    await train.field('Width').focus();
+    await page.keyboard.press('Shift+Tab');
+    expect(await train.focusedName()).toBe('Help: Width');
+    const help = page.locator('#field-width-help');
+    await expect(help).toBeHidden();
+    await page.keyboard.press('Enter');
+    await expect(help).toBeVisible();
+    await expect(help).toContainText('channels');
+    await expect(train.helpButton('Width')).toHaveAttribute('aria-expanded', 'true');
+    await expect(train.field('Width')).toHaveAccessibleDescription(/channels/);
+    await page.keyboard.press('Space');
+    await expect(help).toBeHidden();
+
+    // The three losses are explained beside the form, the chosen one marked.
+    await expect(train.losses).toContainText('Non-saturating (BCE) (chosen)');
+    await train.setField('Loss', 'minimax');
+    await expect(train.losses).toContainText('Original minimax (chosen)');
+    await expect(train.losses).toContainText('log(1 − D(G(z)))');
+    await expect(train.losses).toContainText('Hinge');
+
+    // Crop is in the form.
+    await expect(train.field('Crop').locator('option')).toHaveText([/Centre/, /Pad/, /Stretch/]);
+
+    // The expected time, measured on the backend that will train it.
+    await tinySettings(train);
+    await expect(train.estimateTotal).toHaveText(/About .+ on wasm/, { timeout: 90_000 });
+    await expect(train.estimate).toContainText('100,000 steps');
+    await expect(page.getByText('Changed from the preset: ')).toContainText('Width');
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+test('a tiny dataset warns at once, live and in the history; the form remembers the settings', async ({
+  page,
+  serve,
+  request,
+}) => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-studio-warn-'));
+  try {
+    const datasetId = await addDataset(serve, request, folder);
+    const studio = new StudioPage(page);
+    await studio.open(serve.url);
+    await studio.goTo('Train');
+    const train = new TrainPage(page);
+    await expect(page.getByTestId('small-dataset-note')).toContainText('24 images is a small dataset');
+    await tinySettings(train);
+    await train.setField('Crop', 'pad');
+    await train.start();
+
+    await expect(train.status).toHaveText('running', { timeout: 60_000 });
+    const warning = train.warnings.locator('article[data-code="small-dataset"]');
+    await expect(warning).toBeVisible({ timeout: 60_000 });
+    await expect(warning).toContainText('24 images is a small dataset for 32 px');
+    await expect(warning).toContainText('DiffAugment is on for this run');
+    await expect(warning).toContainText('What to try:');
+    await expect(train.history.locator('li.warning')).toContainText('24 images is a small dataset');
+    // The quality curve's caution: on 24 images SWD measures closeness to them.
+    await expect(page.getByRole('figure', { name: /Quality: SWD/ }).getByTestId('chart-note')).toContainText(
+      'not quality',
+    );
+    await train.button('Stop').click();
+    await expect(train.status).toHaveText('stopped');
+
+    // Back to the form in this session, then in a new one: the dataset and settings are kept.
+    for (const visit of ['navigate', 'reload']) {
+      if (visit === 'reload') await page.reload();
+      await studio.goTo('Train');
+      await expect(train.field('Width'), visit).toHaveValue('0.125');
+      await expect(train.field('Batch size'), visit).toHaveValue('4');
+      await expect(train.field('Crop'), visit).toHaveValue('pad');
+      await expect(train.field('Dataset'), visit).toHaveValue(datasetId);
+    }
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+});
