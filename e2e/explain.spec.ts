@@ -157,3 +157,92 @@ test('a tiny dataset warns at once, live and in the history; the form remembers 
     fs.rmSync(folder, { recursive: true, force: true });
   }
 });
+
+test('the run page follows the newest grid, holds a scrubbed one, and its charts hover, zoom and switch axes', async ({
+  page,
+  serve,
+  request,
+}) => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-studio-live-'));
+  try {
+    await addDataset(serve, request, folder);
+    const studio = new StudioPage(page);
+    await studio.open(serve.url);
+    await studio.goTo('Train');
+    const train = new TrainPage(page);
+    await tinySettings(train);
+    // Grids every 100 steps on top of those by time: several within seconds.
+    await train.setField('Sample every', '100');
+    await train.start();
+    await expect(train.status).toHaveText('running', { timeout: 60_000 });
+
+    // The header and the charts move on from the same events.
+    const points = async () => Number(await train.lossChart.getAttribute('data-points'));
+    await expect.poll(points, { timeout: 60_000 }).toBeGreaterThan(20);
+    for (let i = 0; i < 5; i++) {
+      const { header, charted } = await page.evaluate(() => ({
+        header: Number(
+          /step (\d+)/.exec(document.querySelector('[data-testid=run-progress]')?.textContent ?? '')?.[1],
+        ),
+        charted: Number(document.querySelector('figure[aria-label="Losses"]')?.getAttribute('data-x-max')),
+      }));
+      expect(header - charted, `header ${header}, chart ${charted}`).toBeGreaterThanOrEqual(0);
+      expect(header - charted, `header ${header}, chart ${charted}`).toBeLessThanOrEqual(10);
+      await page.waitForTimeout(700);
+    }
+
+    // Each new grid shows as it arrives…
+    const info = page.getByTestId('sample-info');
+    const gridCount = async () => Number(/of (\d+)/.exec((await info.textContent()) ?? '')?.[1] ?? 0);
+    await expect.poll(gridCount, { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
+    const newest = await train.sampleGrid.getAttribute('src');
+    await expect.poll(() => train.sampleGrid.getAttribute('src'), { timeout: 60_000 }).not.toBe(newest);
+    // …until the timeline is scrubbed back: then that grid stays while new ones arrive.
+    const timeline = page.getByTestId('sample-timeline');
+    await timeline.focus();
+    await page.keyboard.press('Home');
+    await expect(info).toContainText('Grid 1 of');
+    const first = await train.sampleGrid.getAttribute('src');
+    const count = await gridCount();
+    await expect.poll(gridCount, { timeout: 60_000 }).toBeGreaterThan(count);
+    expect(await train.sampleGrid.getAttribute('src')).toBe(first);
+    await page.getByRole('button', { name: 'Latest', exact: true }).click();
+    await expect.poll(() => train.sampleGrid.getAttribute('src')).not.toBe(first);
+    await expect(info).toContainText('the newest grid shows as it arrives');
+
+    // Values on hover.
+    const canvas = train.lossChart.locator('canvas');
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.4);
+    await expect(train.lossChart).toHaveAttribute(
+      'data-hover',
+      /^step \d+: D loss [\d.e-]+, G loss [\d.e-]+$/,
+    );
+    // Zoom by dragging across, reset by the button; and by keyboard.
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.8, box.y + box.height * 0.4, { steps: 5 });
+    await page.mouse.up();
+    await expect(train.lossChart).toHaveAttribute('data-zoomed', 'yes');
+    await train.lossChart.getByRole('button', { name: 'Reset zoom' }).click();
+    await expect(train.lossChart).toHaveAttribute('data-zoomed', 'no');
+    await train.lossChart.getByRole('application').focus();
+    await page.keyboard.press('+');
+    await expect(train.lossChart).toHaveAttribute('data-zoomed', 'yes');
+    await page.keyboard.press('0');
+    await expect(train.lossChart).toHaveAttribute('data-zoomed', 'no');
+    // Log scale and a wall-clock x for every chart.
+    await page.getByRole('radio', { name: 'time of day', exact: true }).check();
+    await page.getByRole('radio', { name: 'log', exact: true }).check();
+    await expect(train.lossChart).toHaveAttribute('data-x-axis', 'time of day');
+    await expect(train.lossChart).toHaveAttribute('data-y-scale', 'log');
+    await expect(page.getByRole('figure', { name: /Quality: SWD/ })).toHaveAttribute(
+      'data-x-axis',
+      'time of day',
+    );
+
+    await train.button('Stop').click();
+    await expect(train.status).toHaveText('stopped');
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+});

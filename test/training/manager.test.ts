@@ -94,6 +94,24 @@ describe('TrainingManager', () => {
         'run.warning', // the test dataset is small
       ]),
     );
+    // Streamed points carry the wall and training time the stored series give the same steps, so
+    // a live chart on a time axis goes on as it will read back (pauses left out).
+    const streamed = new Map<number, { wallTime: number; seconds: number }>();
+    for (const e of events) {
+      if (e.name === 'run.metrics')
+        for (const p of e.payload.points) if ('dLoss' in p.values) streamed.set(p.step, p);
+    }
+    const stored = s.runService.series([run.id], ['dLoss'], 100_000).runs[0]!.metrics['dLoss']!;
+    expect(stored.step.length).toBeGreaterThan(6);
+    stored.step.forEach((step, i) => {
+      expect(streamed.get(step)?.wallTime, `step ${step}`).toBe(stored.wall[i]);
+      expect(streamed.get(step)?.seconds, `step ${step}`).toBeCloseTo(stored.seconds[i]!, 6);
+    });
+    // Across two pauses training time runs on while wall time jumps.
+    expect(stored.seconds.at(-1)! - stored.seconds[0]!).toBeLessThan(
+      (stored.wall.at(-1)! - stored.wall[0]!) / 1000,
+    );
+
     expect((await s.training.stop(run.id)).status).toBe('stopped');
     expect(s.runs.get(run.id)).toMatchObject({ backend: 'wasm', threads: 1 });
   });
