@@ -68,7 +68,7 @@ export const lossOptions: readonly LossOption[] = [
     id: 'hinge',
     label: 'Hinge',
     explanation:
-      "D only learns from images it scores on the wrong side of a margin (real above +1, generated below −1); G raises D's score of its images. Used by SN-GAN and BigGAN; often steadier on small datasets.",
+      "D only learns from images inside a margin — real ones it scores below +1, generated ones above −1 — and ignores those it already judges confidently; G raises D's score of its images. Used by SN-GAN and BigGAN; often steadier on small datasets.",
   },
 ];
 
