@@ -282,6 +282,15 @@ export class Calibrator {
       backend: job.shape.backend,
       threads: job.shape.threads,
     });
+    // At most ~10 progress events a second, as the design asks of everything pushed to the UI: a
+    // GPU may time a step every few milliseconds. The first and the last always go out.
+    let lastEmit = 0;
+    const progress = (p: { backend: BackendName | null; done: number; total: number }) => {
+      const now = Date.now();
+      if (now - lastEmit < 100 && p.done > 0 && p.done < p.total) return;
+      lastEmit = now;
+      this.opts.emit('training.calibration', { label, backend: p.backend, done: p.done, total: p.total });
+    };
     const { result, cancel } = this.measure(
       {
         type: 'calibrate',
@@ -291,8 +300,7 @@ export class Calibrator {
         minSeconds: this.opts.minSeconds ?? 4,
         maxSteps: this.opts.maxSteps ?? 200,
       },
-      (p) =>
-        this.opts.emit('training.calibration', { label, backend: p.backend, done: p.done, total: p.total }),
+      progress,
     );
     this.running = { ...job, cancel };
     result
