@@ -235,11 +235,27 @@ describe('Calibrator', () => {
     expect((await d).secondsPerStep).toBe(2);
   });
 
-  it('measures again once idle what it measured while a run trained', async () => {
+  it('measures nothing while a run trains, says why, and measures once idle', async () => {
     const fake = fakeMeasure();
     let busy = true;
     const { c } = calibrator(tempDir(), fake.measure, { busy: () => busy });
+    const refused = await c.estimate(config(), 100).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'unavailable' });
+    expect((refused as Error).message).toMatch(/training now.*start anyway/);
+    expect(fake.requests).toHaveLength(0);
+    busy = false;
+    const measured = c.estimate(config(), 100);
+    expect(fake.requests).toHaveLength(1);
+    await fake.finish(measurement({ secondsPerStep: 0.5 }));
+    expect(await measured).toMatchObject({ measuredWhileBusy: false, secondsPerStep: 0.5, fresh: true });
+  });
+
+  it('measures again once idle what a run started during its measurement disturbed', async () => {
+    const fake = fakeMeasure();
+    let busy = false;
+    const { c } = calibrator(tempDir(), fake.measure, { busy: () => busy });
     const first = c.estimate(config(), 100);
+    busy = true; // a run starts while the steps are timed
     await fake.finish(measurement({ secondsPerStep: 1 }));
     expect(await first).toMatchObject({ measuredWhileBusy: true });
     // Still busy: the cached one is the best there is.

@@ -123,7 +123,9 @@ describe('training worker thread', () => {
     });
     const metrics = second.filter(isLossPoint);
     expect(metrics[0]?.step).toBe(step + 1);
-    expect(second.filter((m) => m.type === 'sample')).toEqual([]); // no step-0 sample on resume
+    // No step-0 sample on resume; the stop writes the grid of the step it stopped at.
+    const stoppedAt = (second.at(-1) as { step: number }).step;
+    expect(second.filter((m) => m.type === 'sample').map((m) => m.step)).toEqual([stoppedAt]);
     expect(second.at(-1)).toMatchObject({ type: 'ended', reason: 'stopped' });
   });
 });

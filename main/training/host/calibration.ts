@@ -232,6 +232,14 @@ export class Calibrator {
     const key = `${this.machine} | ${shapeKey(shape)}`;
     const cached = this.read()[key];
     if (cached && !(cached.busy && !this.opts.busy())) return toEstimate(cached, config, false);
+    if (this.opts.busy()) {
+      // Timing steps now would take CPU (or GPU) from the run that trains, and the figure would
+      // be wrong anyway: this machine's speed is measured when it is free.
+      throw new ApiError(
+        'unavailable',
+        'A run is training now, so this model’s speed is measured once it is done (measuring now would slow that run and give a wrong figure). You can start anyway: the run page shows the speed and time left as soon as it trains.',
+      );
+    }
     const measured = await this.measured(key, shape);
     return toEstimate(measured, config, true);
   }

@@ -255,9 +255,9 @@ export class TrainingSession {
     try {
       await this.writeQuality(trainer);
       await this.writeCheckpoint(start.runDir, trainer);
-      // The end-of-run sample, unless the loop just wrote this step's.
-      if (reason === 'finished' && this.lastSampleStep !== trainer.completedSteps)
-        await this.writeSample(start.runDir, trainer);
+      // The run's last grid, unless the loop just wrote this step's: a paused or stopped run's
+      // page shows what it has learnt up to where it stopped.
+      if (this.lastSampleStep !== trainer.completedSteps) await this.writeSample(start.runDir, trainer);
     } catch (error) {
       if (!diskFull(error)) throw error;
       this.post({ type: 'ended', reason: 'paused', step: trainer.completedSteps, error: diskFullMessage });
