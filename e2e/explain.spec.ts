@@ -31,15 +31,7 @@ const fields = [
 
 async function addDataset(serve: ServeInstance, request: APIRequestContext, folder: string): Promise<string> {
   await writeImageFolder(folder, 24, 32);
-  const added = await serve.call(request, 'datasets.add', { path: folder });
-  expect(added.ok).toBe(true);
-  const id = (added.result as { id: string }).id;
-  await expect
-    .poll(
-      async () => ((await serve.call(request, 'datasets.get', { id })).result as { status: string }).status,
-    )
-    .toBe('ready');
-  return id;
+  return serve.addDataset(request, folder);
 }
 
 /** Small enough to calibrate and train in seconds on one core. */

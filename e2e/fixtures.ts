@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { test as base, type APIRequestContext } from '@playwright/test';
+import { test as base, expect, type APIRequestContext } from '@playwright/test';
 
 export interface ServeInstance {
   url: string;
@@ -16,6 +16,8 @@ export interface ServeInstance {
     method: string,
     input?: unknown,
   ): Promise<{ ok: boolean; result?: unknown; error?: { code: string; message: string } }>;
+  /** Adds a folder as a dataset through the API and waits for its scan; returns its id. */
+  addDataset(api: APIRequestContext, folder: string): Promise<string>;
 }
 
 /** Starts `gan-studio serve` on a random port with a fresh data folder, as a user would. */
@@ -52,6 +54,17 @@ export const test = base.extend<{ serve: ServeInstance }>({
           data: input,
         });
         return (await response.json()) as Awaited<ReturnType<ServeInstance['call']>>;
+      },
+      async addDataset(api, folder) {
+        const added = await this.call(api, 'datasets.add', { path: folder });
+        expect(added.ok, added.error?.message).toBe(true);
+        const id = (added.result as { id: string }).id;
+        await expect
+          .poll(
+            async () => ((await this.call(api, 'datasets.get', { id })).result as { status: string }).status,
+          )
+          .toBe('ready');
+        return id;
       },
     });
     child.kill('SIGINT');

@@ -25,15 +25,7 @@ test('latent explorer: open a run, pick two samples, scrub the path, export a GI
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-studio-latent-'));
   try {
     await writeImageFolder(folder, 12, 32);
-    const added = await serve.call(request, 'datasets.add', { path: folder });
-    const datasetId = (added.result as { id: string }).id;
-    await expect
-      .poll(
-        async () =>
-          ((await serve.call(request, 'datasets.get', { id: datasetId })).result as { status: string })
-            .status,
-      )
-      .toBe('ready');
+    const datasetId = await serve.addDataset(request, folder);
     const run = await serve.call(request, 'training.start', { datasetId, name: 'walker', config: tiny });
     expect(run.ok).toBe(true);
     const runId = (run.result as { id: string }).id;

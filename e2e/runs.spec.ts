@@ -29,15 +29,7 @@ test('runs: two runs, compare them, see what differs and their curves, then cont
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-studio-runs-'));
   try {
     await writeImageFolder(folder, 16, 32);
-    const added = await serve.call(request, 'datasets.add', { path: folder });
-    const datasetId = (added.result as { id: string }).id;
-    await expect
-      .poll(
-        async () =>
-          ((await serve.call(request, 'datasets.get', { id: datasetId })).result as { status: string })
-            .status,
-      )
-      .toBe('ready');
+    const datasetId = await serve.addDataset(request, folder);
     const started = [];
     for (const config of [tiny, { ...tiny, lrD: 0.0004 }]) {
       const run = await serve.call(request, 'training.start', { datasetId, config });

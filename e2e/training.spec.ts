@@ -14,16 +14,7 @@ test('train: start a run, watch the chart and grid update, pause, resume, stop',
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-studio-train-'));
   try {
     await writeImageFolder(folder, 24, 32);
-    const added = await serve.call(request, 'datasets.add', { path: folder });
-    expect(added.ok).toBe(true);
-    const datasetId = (added.result as { id: string }).id;
-    await expect
-      .poll(
-        async () =>
-          ((await serve.call(request, 'datasets.get', { id: datasetId })).result as { status: string })
-            .status,
-      )
-      .toBe('ready');
+    await serve.addDataset(request, folder);
 
     const studio = new StudioPage(page);
     await studio.open(serve.url);
