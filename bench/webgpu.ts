@@ -52,7 +52,8 @@ try {
       shapes.push({ res, batch, ok: false, seconds: (performance.now() - started) / 1000, error: message });
     }
   }
-  const profile = await lab.profile(model);
+  // Without DiffAugment, as the PyTorch comparison in bench/gpu runs.
+  const profile = await lab.profile({ ...model, diffAugment: 'off' });
 
   const swiftshader = /swiftshader/i.test(adapter);
   console.log(`adapter: ${adapter}${swiftshader ? ' (WebGPU on the CPU: speed is not a GPU figure)' : ''}`);
@@ -75,7 +76,7 @@ try {
       ...(s.error ? { error: s.error } : {}),
     })),
   );
-  console.log(`one step's kernels on webgpu: ${profile.kernelCalls} calls`);
+  console.log(`one step's kernels on webgpu, DiffAugment off: ${profile.kernelCalls} calls`);
   console.table(
     profile.kernels.map((k) => ({ kernel: k.name, calls: k.calls, ms: Number(k.ms.toFixed(2)) })),
   );

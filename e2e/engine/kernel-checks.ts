@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { groupReduceInputs, type GroupReduceMode } from '../../main/training/kernels/webgpu/group-reduce.js';
 import { webgpuKernelNames as names } from '../../main/training/kernels/webgpu/names.js';
 import { maxRelativeError, randomValues } from '../../test/common/synthetic.js';
 
@@ -48,23 +49,32 @@ async function compare(
   return maxRelativeError(got, expected);
 }
 
-const modes = ['mean', 'sum', 'centredSquare', 'centredProduct'] as const;
+const modes: GroupReduceMode[] = ['mean', 'sum', 'centredSquare', 'invStd', 'centredProduct', 'dot'];
+/** Every reduction is checked with a scale, and invStd with batch norm's epsilon. */
+const reduceScale = 2.5;
+const reduceEps = 1e-5;
 
 /** Reference for GanGroupReduce with plain tf ops: a as [G, M, C]. */
-function reduceReference(mode: (typeof modes)[number], t: tf.NamedTensorMap, groups: number): tf.Tensor {
+function reduceReference(mode: GroupReduceMode, t: tf.NamedTensorMap, groups: number): tf.Tensor {
   const a = t['a'] as tf.Tensor;
   const c = a.shape[a.shape.length - 1] ?? 1;
   const a3 = tf.reshape(a, [groups, -1, c]);
   const mean = () => tf.reshape(t['mean'] as tf.Tensor, [groups, 1, c]);
+  const b = () => tf.reshape(t['b'] as tf.Tensor, a3.shape);
+  const scaled = (r: tf.Tensor) => tf.mul(r, reduceScale);
   switch (mode) {
     case 'mean':
-      return tf.mean(a3, 1);
+      return scaled(tf.mean(a3, 1));
     case 'sum':
-      return tf.sum(a3, 1);
+      return scaled(tf.sum(a3, 1));
     case 'centredSquare':
-      return tf.mean(tf.square(tf.sub(a3, mean())), 1);
+      return scaled(tf.mean(tf.square(tf.sub(a3, mean())), 1));
+    case 'invStd':
+      return tf.rsqrt(tf.add(scaled(tf.mean(tf.square(tf.sub(a3, mean())), 1)), reduceEps));
     case 'centredProduct':
-      return tf.mean(tf.mul(a3, tf.sub(tf.reshape(t['b'] as tf.Tensor, a3.shape), mean())), 1);
+      return scaled(tf.mean(tf.mul(a3, tf.sub(b(), mean())), 1));
+    case 'dot':
+      return scaled(tf.sum(tf.mul(a3, b()), 1));
   }
 }
 
@@ -126,17 +136,22 @@ export async function kernelChecks(use: Use): Promise<KernelCheck[]> {
   for (const [groups, rows, channels] of reduceCases) {
     const shape = [groups * rows, channels];
     for (const mode of modes) {
-      const inputs: Inputs = { a: random(shape, groups + rows + channels) };
-      if (mode === 'centredSquare' || mode === 'centredProduct')
-        inputs['mean'] = random([groups, channels], 5);
-      if (mode === 'centredProduct') inputs['b'] = random(shape, 6);
+      const inputs: Inputs = {};
+      for (const [i, name] of groupReduceInputs(mode).entries())
+        inputs[name] = random(name === 'mean' ? [groups, channels] : shape, groups + rows + channels + i);
       add(
         `${names.groupReduce} ${mode}`,
         `[${groups}×${rows}, ${channels}]`,
         await compare(
           use,
           inputs,
-          (t) => tf.engine().runKernel(names.groupReduce, t, { groups, mode }) as tf.Tensor,
+          (t) =>
+            tf.engine().runKernel(names.groupReduce, t, {
+              groups,
+              mode,
+              scale: reduceScale,
+              eps: reduceEps,
+            }) as tf.Tensor,
           (t) => reduceReference(mode, t, groups),
         ),
       );
@@ -158,13 +173,19 @@ export async function kernelChecks(use: Use): Promise<KernelCheck[]> {
       `[${groups}×${rows}, ${channels}]`,
       await compare(
         use,
-        { x: random(shape, 1), mean: random(stats, 2), scale: random(stats, 3), beta: random([channels], 4) },
+        {
+          x: random(shape, 1),
+          mean: random(stats, 2),
+          invStd: random(stats, 3),
+          gamma: random([channels], 4),
+          beta: random([channels], 5),
+        },
         (t) => tf.engine().runKernel(names.batchNormApply, t, { groups }) as tf.Tensor,
         (t) =>
           tf.add(
             tf.mul(
               tf.sub(as3(t['x'] as tf.Tensor), broadcast(t['mean'] as tf.Tensor)),
-              broadcast(t['scale'] as tf.Tensor),
+              broadcast(tf.mul(t['invStd'] as tf.Tensor, t['gamma'] as tf.Tensor)),
             ),
             t['beta'] as tf.Tensor,
           ),
@@ -243,6 +264,27 @@ export async function kernelChecks(use: Use): Promise<KernelCheck[]> {
         { a: random(shape, 14), b: random(shape, 15) },
         (t) => tf.engine().runKernel(names.lerp, t, { t: 0.1 }) as tf.Tensor,
         (t) => tf.add(t['a'] as tf.Tensor, tf.mul(tf.sub(t['b'] as tf.Tensor, t['a'] as tf.Tensor), 0.1)),
+      ),
+    );
+  }
+
+  // Activation gradients from the activation's output.
+  for (const [kind, slope] of [
+    ['step', 0],
+    ['step', 0.2],
+    ['tanh', 0],
+  ] as const) {
+    add(
+      `${names.activationGrad} ${kind}${kind === 'step' ? ` ${slope}` : ''}`,
+      '[3, 5, 5, 7]',
+      await compare(
+        use,
+        { dy: random([3, 5, 5, 7], 16), y: random([3, 5, 5, 7], 17) },
+        (t) => tf.engine().runKernel(names.activationGrad, t, { kind, slope }) as tf.Tensor,
+        (t) => {
+          const [dy, y] = [t['dy'] as tf.Tensor, t['y'] as tf.Tensor];
+          return tf.mul(dy, kind === 'step' ? tf.step(y, slope) : tf.sub(1, tf.square(y)));
+        },
       ),
     );
   }

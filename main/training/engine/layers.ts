@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { ActivationGradKind } from '../kernels/webgpu/activation.js';
+import type { GroupReduceMode } from '../kernels/webgpu/group-reduce.js';
 import { webgpuKernelNames } from '../kernels/webgpu/names.js';
 import { onWebgpu } from './device.js';
 
@@ -117,11 +119,19 @@ export function channelSums(x: tf.Tensor): tf.Tensor1D {
 
 /** The webgpu kernel behind groupMeans and batch norm's statistics (kernels/webgpu/group-reduce). */
 function groupReduce(
-  mode: 'mean' | 'sum' | 'centredSquare' | 'centredProduct',
+  mode: GroupReduceMode,
   inputs: tf.NamedTensorMap,
   groups: number,
+  attrs: { scale?: number; eps?: number } = {},
 ): tf.Tensor2D {
-  return tf.engine().runKernel(webgpuKernelNames.groupReduce, inputs, { groups, mode }) as tf.Tensor2D;
+  return tf
+    .engine()
+    .runKernel(webgpuKernelNames.groupReduce, inputs, { groups, mode, ...attrs }) as tf.Tensor2D;
+}
+
+/** dy · f′ from f's output y, in one webgpu dispatch (kernels/webgpu/activation). */
+function activationGrad(dy: tf.Tensor, y: tf.Tensor, kind: ActivationGradKind, slope = 0): tf.Tensor {
+  return tf.engine().runKernel(webgpuKernelNames.activationGrad, { dy, y }, { kind, slope }) as tf.Tensor;
 }
 
 export class Dense implements Layer {
@@ -338,21 +348,24 @@ export class BatchNorm implements Layer {
   }
 
   /**
-   * The same on webgpu in three reductions and one dispatch for y; it keeps x and the mean
+   * The same on webgpu in two reductions and one dispatch for y; it keeps x and the mean
    * rather than x − mean (the backward kernels centre as they read).
    */
   private fusedForward(p: Params, x: tf.Tensor, groups: number): { y: tf.Tensor; saved: Saved } {
     const mean = groupMeans(x, groups); // [G, C]
-    const variance = groupReduce('centredSquare', { a: x, mean }, groups); // biased, as in training
-    const invStd = tf.rsqrt(tf.add(variance, this.eps)); // [G, C]
-    const scale = tf.mul(invStd, param(p, `${this.name}/gamma`)); // [G, C]
-    const y = tf
-      .engine()
-      .runKernel(
-        webgpuKernelNames.batchNormApply,
-        { x, mean, scale, beta: param(p, `${this.name}/beta`) },
-        { groups },
-      ) as tf.Tensor;
+    // 1/σ of the biased variance, as in training.
+    const invStd = groupReduce('invStd', { a: x, mean }, groups, { eps: this.eps }); // [G, C]
+    const y = tf.engine().runKernel(
+      webgpuKernelNames.batchNormApply,
+      {
+        x,
+        mean,
+        invStd,
+        gamma: param(p, `${this.name}/gamma`),
+        beta: param(p, `${this.name}/beta`),
+      },
+      { groups },
+    ) as tf.Tensor;
     return { y, saved: [x, mean, invStd] };
   }
 
@@ -408,10 +421,12 @@ export class BatchNorm implements Layer {
     const meanDy = groupMeans(dy, groups); // [G, C]
     const meanDyXc = groupReduce('centredProduct', { a: dy, b: x, mean }, groups); // [G, C]
     if (opts.paramGrads) {
-      // Sums over the groups; one group (the generator) needs none.
-      const overGroups = (t: tf.Tensor2D) => (groups === 1 ? tf.reshape(t, [t.size]) : tf.sum(t, 0));
-      grads[`${this.name}/gamma`] = tf.mul(overGroups(tf.mul(meanDyXc, invStd)), m);
-      grads[`${this.name}/beta`] = tf.mul(overGroups(meanDy), m);
+      // Sums over the groups of m·mean(dy·x̂) and m·mean(dy): a [G, C] viewed as one group.
+      const c = mean.shape[1];
+      const overGroups = (mode: 'dot' | 'sum', t: tf.NamedTensorMap) =>
+        tf.reshape(groupReduce(mode, t, 1, { scale: m }), [c]);
+      grads[`${this.name}/gamma`] = overGroups('dot', { a: meanDyXc, b: invStd });
+      grads[`${this.name}/beta`] = overGroups('sum', { a: meanDy });
     }
     if (!opts.inputGrad) return null;
     return tf
@@ -431,6 +446,7 @@ export class ReLU implements Layer {
     return { y, saved: [y] };
   }
   backward(_p: Params, dy: tf.Tensor, [y]: Saved): tf.Tensor {
+    if (onWebgpu()) return activationGrad(dy, y as tf.Tensor, 'step');
     return tf.mul(dy, tf.step(y as tf.Tensor));
   }
 }
@@ -449,6 +465,7 @@ export class LeakyReLU implements Layer {
   }
   backward(_p: Params, dy: tf.Tensor, [y]: Saved): tf.Tensor {
     // y has the sign of x, so step(y, slope) is the derivative: 1 where x > 0, slope elsewhere.
+    if (onWebgpu()) return activationGrad(dy, y as tf.Tensor, 'step', this.slope);
     return tf.mul(dy, tf.step(y as tf.Tensor, this.slope));
   }
 }
@@ -460,6 +477,7 @@ export class Tanh implements Layer {
     return { y, saved: [y] };
   }
   backward(_p: Params, dy: tf.Tensor, [y]: Saved): tf.Tensor {
+    if (onWebgpu()) return activationGrad(dy, y as tf.Tensor, 'tanh');
     return tf.mul(dy, tf.sub(1, tf.square(y as tf.Tensor)));
   }
 }

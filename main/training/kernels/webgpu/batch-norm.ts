@@ -5,10 +5,10 @@ import { ints, runFlat, sizeOf, type WebGpuBackendLike } from './program.js';
 /**
  * Batch norm's element-wise halves as one dispatch each, for x [G·M, …, C] in G groups with
  * per-group statistics [G, C] (the statistics themselves come from group-reduce.ts):
- *   apply: y  = (x − mean)·scale + beta                          (scale = γ/σ [G, C]; beta [C])
+ *   apply: y  = (x − mean) · γ/σ + β
  *   grad:  dx = γ/σ · (dy − mean(dy) − (x − mean)/σ² · mean(dy·(x − mean)))
- * with 1/σ, mean(dy) and mean(dy·(x − mean)) [G, C] and γ [C]: the input gradient of batch norm
- * in training mode. tfjs would run three and about ten broadcast ops for these.
+ * with mean, 1/σ, mean(dy) and mean(dy·(x − mean)) [G, C] and γ, β [C]: the input gradient of
+ * batch norm in training mode. tfjs would run five and about ten broadcast ops for these.
  */
 
 const batchNormApplyKernelName = webgpuKernelNames.batchNormApply;
@@ -58,7 +58,7 @@ function run(
   );
 }
 
-const applyInputs = ['x', 'mean', 'scale', 'beta'];
+const applyInputs = ['x', 'mean', 'invStd', 'gamma', 'beta'];
 const gradInputs = ['dy', 'x', 'mean', 'invStd', 'gamma', 'meanDy', 'meanDyXc'];
 
 export const batchNormApplyConfig: KernelConfig = {
@@ -69,7 +69,7 @@ export const batchNormApplyConfig: KernelConfig = {
       backend as unknown as WebGpuBackendLike,
       'batch-norm-apply',
       applyInputs,
-      'result[index] = (x[index] - mean[gc]) * scale[gc] + beta[c];',
+      'result[index] = (x[index] - mean[gc]) * (invStd[gc] * gamma[c]) + beta[c];',
       need(inputs, applyInputs, batchNormApplyKernelName),
       (attrs as unknown as BatchNormAttrs).groups,
     )) as KernelFunc,

@@ -1,4 +1,5 @@
 import { getKernel, registerKernel, unregisterKernel, type KernelConfig } from '@tensorflow/tfjs-core';
+import { activationGradConfig } from './activation.js';
 import { conv2dBackpropFilterWebgpuConfig } from './backprop-filter.js';
 import { batchNormApplyConfig, batchNormGradConfig } from './batch-norm.js';
 import { groupReduceConfig } from './group-reduce.js';
@@ -13,6 +14,7 @@ const ours: KernelConfig[] = [
   adamMomentsConfig,
   adamApplyConfig,
   lerpConfig,
+  activationGradConfig,
 ];
 
 let stockBackpropFilter: KernelConfig | undefined;

@@ -9,4 +9,5 @@ export const webgpuKernelNames = {
   adamMoments: 'GanAdamMoments',
   adamApply: 'GanAdamApply',
   lerp: 'GanLerp',
+  activationGrad: 'GanActivationGrad',
 } as const;
