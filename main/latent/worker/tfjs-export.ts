@@ -6,6 +6,7 @@ import {
   Reshape,
   Tanh,
   type Layer,
+  type ParamSpec,
 } from '../../training/engine/layers.js';
 import { buildGenerator, type ModelShape } from '../../training/engine/models.js';
 import type { NormStatistics } from '../../training/engine/generator.js';
@@ -76,6 +77,34 @@ function value(weights: ParamValues, name: string, shape: readonly number[]): Fl
   return found.data;
 }
 
+/**
+ * The config a Dense and a Conv2DTranspose end with: the engine applies activations as layers of
+ * their own, and an exported model is for inference only.
+ */
+function linearConfig(name: string, bias: boolean): Record<string, unknown> {
+  return {
+    activation: 'linear',
+    use_bias: bias,
+    kernel_initializer: glorot,
+    bias_initializer: zeros,
+    ...noRegularizers,
+    name,
+    trainable: false,
+  };
+}
+
+/** A kernel and its bias, if it has one, in the engine's layout (which is also Keras's). */
+function kernelAndBias(
+  weights: ParamValues,
+  name: string,
+  w: ParamSpec,
+  b: ParamSpec | undefined,
+): WeightEntry[] {
+  const entries = [{ name: `${name}/kernel`, shape: w.shape, data: value(weights, w.name, w.shape) }];
+  if (b) entries.push({ name: `${name}/bias`, shape: b.shape, data: value(weights, b.name, b.shape) });
+  return entries;
+}
+
 function activation(name: string, fn: 'relu' | 'tanh'): KerasLayer {
   return { class_name: 'Activation', config: { activation: fn, name, trainable: false } };
 }
@@ -113,18 +142,11 @@ export function buildLayersModel(
         class_name: 'Dense',
         config: {
           units,
-          activation: 'linear',
-          use_bias: b !== undefined,
-          kernel_initializer: glorot,
-          bias_initializer: zeros,
-          ...noRegularizers,
-          name,
-          trainable: false,
+          ...linearConfig(name, b !== undefined),
           ...(index === 0 ? { batch_input_shape: [null, w.shape[0]], dtype: 'float32' } : {}),
         },
       });
-      entries.push({ name: `${name}/kernel`, shape: w.shape, data: value(weights, w.name, w.shape) });
-      if (b) entries.push({ name: `${name}/bias`, shape: b.shape, data: value(weights, b.name, b.shape) });
+      entries.push(...kernelAndBias(weights, name, w, b));
       channels = units;
     } else if (layer instanceof Reshape) {
       // The engine reshapes row-major, as Keras does: [N, 4·4·C] → [N, 4, 4, C].
@@ -188,18 +210,11 @@ export function buildLayersModel(
           strides: [2, 2],
           padding: 'same',
           data_format: 'channels_last',
-          activation: 'linear',
-          use_bias: b !== undefined,
-          kernel_initializer: glorot,
-          bias_initializer: zeros,
-          ...noRegularizers,
-          name,
-          trainable: false,
+          ...linearConfig(name, b !== undefined),
         },
       });
       // Keras keeps a transposed convolution's kernel as [kh, kw, filters, in], as the engine does.
-      entries.push({ name: `${name}/kernel`, shape: w.shape, data: value(weights, w.name, w.shape) });
-      if (b) entries.push({ name: `${name}/bias`, shape: b.shape, data: value(weights, b.name, b.shape) });
+      entries.push(...kernelAndBias(weights, name, w, b));
       side *= 2;
       channels = out;
     } else if (layer instanceof Tanh) {
