@@ -40,6 +40,7 @@ import type {
   LatentRequest,
   LatentResult,
   LatentWorkerData,
+  PathSpec,
   ToLatentWorker,
 } from './protocol.js';
 
@@ -194,6 +195,11 @@ interface RunningJob {
 
 function pngDataUrl(png: Uint8Array): string {
   return `data:image/png;base64,${Buffer.from(png.buffer, png.byteOffset, png.byteLength).toString('base64')}`;
+}
+
+/** The path a request names, without what else it carries (the worker would be sent it all). */
+function pathSpec({ seeds, mode, framesPerSegment, truncation }: PathSpec): PathSpec {
+  return { seeds, mode, framesPerSegment, truncation };
 }
 
 /** /media/exports/<runId>/<name>[/<file>]: how the UI shows or downloads an export. */
@@ -353,12 +359,7 @@ export class LatentService {
 
   async path(input: ParsedInput<'latent.path'>): Promise<LatentPath> {
     const { source } = this.source(input);
-    const spec = {
-      seeds: input.seeds,
-      mode: input.mode,
-      framesPerSegment: input.framesPerSegment,
-      truncation: input.truncation,
-    };
+    const spec = pathSpec(input);
     const result = await this.ask({ kind: 'path', source, path: spec }, 'path');
     return {
       ...this.describe(source, result),
@@ -401,52 +402,39 @@ export class LatentService {
     const ext = input.format === 'strip' ? 'png' : input.format;
     const seeds = input.seeds.length > 6 ? `${input.seeds.slice(0, 6).join('-')}-etc` : input.seeds.join('-');
     const what = `${input.format === 'strip' ? 'strip' : 'walk'}-${input.mode}-${seeds}`;
-    const file = this.exportFile(run, source.step, what, ext);
-    const spec = {
-      seeds: input.seeds,
-      mode: input.mode,
-      framesPerSegment: input.framesPerSegment,
-      truncation: input.truncation,
-    };
-    const result = await this.ask(
-      {
-        kind: 'export-animation',
-        source,
-        path: spec,
-        format: input.format,
-        frameMs: input.frameMs,
-        scale: input.scale,
-        file,
-      },
-      'file',
-    );
-    return {
-      ...this.describe(source, result),
-      ...this.exported(run, file, result.bytes),
-      frames: result.frames,
-      width: result.width,
-      height: result.height,
-    };
+    return this.writeExport(run, {
+      kind: 'export-animation',
+      source,
+      path: pathSpec(input),
+      format: input.format,
+      frameMs: input.frameMs,
+      scale: input.scale,
+      file: this.exportFile(run, source.step, what, ext),
+    });
   }
 
   async exportSample(input: ParsedInput<'latent.exportSample'>): Promise<LatentExport> {
     const { run, source } = this.source(input);
-    const file = this.exportFile(run, source.step, `seed${input.seed}`, 'png');
-    const result = await this.ask(
-      {
-        kind: 'export-sample',
-        source,
-        seed: input.seed,
-        truncation: input.truncation,
-        scale: input.scale,
-        file,
-      },
-      'file',
-    );
+    return this.writeExport(run, {
+      kind: 'export-sample',
+      source,
+      seed: input.seed,
+      truncation: input.truncation,
+      scale: input.scale,
+      file: this.exportFile(run, source.step, `seed${input.seed}`, 'png'),
+    });
+  }
+
+  /** Has the worker write one image export, and describes the file as the explorer lists it. */
+  private async writeExport(
+    run: RunRecord,
+    request: Extract<LatentRequest, { kind: 'export-animation' | 'export-sample' }>,
+  ): Promise<LatentExport> {
+    const result = await this.ask(request, 'file');
     return {
-      ...this.describe(source, result),
-      ...this.exported(run, file, result.bytes),
-      frames: 1,
+      ...this.describe(request.source, result),
+      ...this.exported(run, request.file, result.bytes),
+      frames: result.frames,
       width: result.width,
       height: result.height,
     };
