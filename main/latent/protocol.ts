@@ -34,6 +34,16 @@ export interface SetDescription {
   generatedBy: string;
 }
 
+/** A generated data set to write: which seeds, at what ψ, where, and what its manifest says. */
+export interface SetSpec {
+  seedStart: number;
+  count: number;
+  truncation: number;
+  /** An empty folder the service created for this set. */
+  folder: string;
+  description: SetDescription;
+}
+
 export type LatentRequest =
   | { kind: 'samples'; source: GeneratorSource; seeds: number[]; truncation: number }
   | { kind: 'path'; source: GeneratorSource; path: PathSpec }
@@ -55,16 +65,7 @@ export type LatentRequest =
       scale: number;
       file: string;
     }
-  | {
-      kind: 'generate-set';
-      source: GeneratorSource;
-      seedStart: number;
-      count: number;
-      truncation: number;
-      /** An empty folder the service created for this set. */
-      folder: string;
-      description: SetDescription;
-    }
+  | ({ kind: 'generate-set'; source: GeneratorSource } & SetSpec)
   | {
       kind: 'nearest';
       source: GeneratorSource;

@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../../atomic-files.js';
 import type { Generator } from '../../training/engine/generator.js';
 import { seedLatents } from '../../training/engine/latent.js';
 import { manifestFileName, setFileName } from '../files.js';
-import type { GeneratorSource, SetDescription } from '../protocol.js';
+import type { GeneratorSource, SetSpec } from '../protocol.js';
 import { encodePngFrames, toRgb } from './images.js';
 
 /**
@@ -23,14 +23,9 @@ export function setBatch(resolution: number): number {
   return resolution <= 32 ? 256 : resolution <= 64 ? 128 : 64;
 }
 
-export interface SetJob {
+export interface SetJob extends SetSpec {
   generator: Generator;
   source: GeneratorSource;
-  seedStart: number;
-  count: number;
-  truncation: number;
-  folder: string;
-  description: SetDescription;
   /** Read between batches: true stops the job. */
   cancelled(): boolean;
   onProgress(done: number, total: number): void;
