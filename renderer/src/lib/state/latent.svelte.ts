@@ -18,6 +18,9 @@ export const maxSeed = 2 ** 31 - 1;
 /** Inputs settle this long before the generator is asked again (a slider drag is one request). */
 const settleMs = 150;
 
+/** What the generator is asked for again and again as inputs change; only the latest answer is shown. */
+type Live = 'grid' | 'path';
+
 /** A random seed: what "Random" picks. */
 export function randomSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0]! % (maxSeed + 1);
@@ -50,12 +53,11 @@ export class LatentExplorer {
   #truncation = $state(1);
   #gridStart = $state(0);
   #grid = $state.raw<LatentSamples | null>(null);
-  #gridLoading = $state(false);
   #seeds = $state.raw<number[]>([]);
   #mode = $state<InterpolationMode>('slerp');
   #framesPerSegment = $state(12);
   #path = $state.raw<LatentPath | null>(null);
-  #pathLoading = $state(false);
+  #loading = $state<Record<Live, boolean>>({ grid: false, path: false });
   #frame = $state(0);
   #playing = $state(false);
   #exports = $state.raw<LatentExport[]>([]);
@@ -66,8 +68,7 @@ export class LatentExplorer {
   #model = $state.raw<ModelExport | null>(null);
   #modelBusy = $state(false);
   #error = $state<string | null>(null);
-  #gridTicket = 0;
-  #pathTicket = 0;
+  #tickets: Record<Live, number> = { grid: 0, path: 0 };
   #gridTimer: ReturnType<typeof setTimeout> | null = null;
   #pathTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -105,7 +106,7 @@ export class LatentExplorer {
     return this.#grid;
   }
   get gridLoading(): boolean {
-    return this.#gridLoading;
+    return this.#loading.grid;
   }
   get seeds(): number[] {
     return this.#seeds;
@@ -120,7 +121,7 @@ export class LatentExplorer {
     return this.#path;
   }
   get pathLoading(): boolean {
-    return this.#pathLoading;
+    return this.#loading.path;
   }
   get frame(): number {
     return this.#frame;
@@ -164,8 +165,58 @@ export class LatentExplorer {
     return { runId: this.#runId, ...(step !== null ? { step } : {}), weights: this.weights };
   }
 
+  /** The path every path request names, or null while there is none (fewer than two seeds). */
+  private pathRef() {
+    const ref = this.ref();
+    if (!ref || this.#seeds.length < 2) return null;
+    return {
+      ...ref,
+      seeds: this.#seeds,
+      mode: this.#mode,
+      framesPerSegment: this.#framesPerSegment,
+      truncation: this.#truncation,
+    };
+  }
+
   private fail(err: unknown): void {
     this.#error = (err as Error).message;
+  }
+
+  /**
+   * Asks for the grid or the path under a new ticket: an answer is shown, or its error is, only
+   * while no newer question of the same kind has been asked.
+   */
+  private async latest<T>(kind: Live, ask: () => Promise<T>, show: (answer: T) => void): Promise<void> {
+    const ticket = ++this.#tickets[kind];
+    const current = () => ticket === this.#tickets[kind];
+    this.#loading[kind] = true;
+    try {
+      const answer = await ask();
+      if (current()) {
+        show(answer);
+        this.#error = null;
+      }
+    } catch (err) {
+      if (current()) this.fail(err);
+    } finally {
+      if (current()) this.#loading[kind] = false;
+    }
+  }
+
+  /**
+   * Runs what a button asked for: a failure is shown, and a success clears what an earlier failure
+   * left. `busy` is told when it starts and ends, for the buttons that say so ("Exporting…").
+   */
+  private async act(run: () => Promise<void>, busy: (on: boolean) => void = () => undefined): Promise<void> {
+    busy(true);
+    try {
+      await run();
+      this.#error = null;
+    } catch (err) {
+      this.fail(err);
+    } finally {
+      busy(false);
+    }
   }
 
   clearError(): void {
@@ -266,23 +317,11 @@ export class LatentExplorer {
   private async loadGrid(): Promise<void> {
     const ref = this.ref();
     if (!ref) return;
-    const ticket = ++this.#gridTicket;
-    this.#gridLoading = true;
-    try {
-      const grid = await studio.call('latent.samples', {
-        ...ref,
-        seeds: this.gridSeeds,
-        truncation: this.#truncation,
-      });
-      if (ticket === this.#gridTicket) {
-        this.#grid = grid;
-        this.#error = null;
-      }
-    } catch (err) {
-      if (ticket === this.#gridTicket) this.fail(err);
-    } finally {
-      if (ticket === this.#gridTicket) this.#gridLoading = false;
-    }
+    await this.latest(
+      'grid',
+      () => studio.call('latent.samples', { ...ref, seeds: this.gridSeeds, truncation: this.#truncation }),
+      (grid) => (this.#grid = grid),
+    );
   }
 
   // ---- the path -------------------------------------------------------------------------------
@@ -337,9 +376,9 @@ export class LatentExplorer {
   private refreshPath(delay = settleMs): void {
     if (this.#pathTimer) clearTimeout(this.#pathTimer);
     if (this.#seeds.length < 2) {
-      this.#pathTicket++;
+      this.#tickets.path++;
       this.#path = null;
-      this.#pathLoading = false;
+      this.#loading.path = false;
       this.#playing = false;
       this.#frame = 0;
       return;
@@ -348,31 +387,19 @@ export class LatentExplorer {
   }
 
   private async loadPath(): Promise<void> {
-    const ref = this.ref();
-    if (!ref || this.#seeds.length < 2) return;
-    const ticket = ++this.#pathTicket;
-    this.#pathLoading = true;
-    try {
-      const path = await studio.call('latent.path', {
-        ...ref,
-        seeds: this.#seeds,
-        mode: this.#mode,
-        framesPerSegment: this.#framesPerSegment,
-        truncation: this.#truncation,
-      });
-      if (ticket === this.#pathTicket) {
+    const request = this.pathRef();
+    if (!request) return;
+    await this.latest(
+      'path',
+      () => studio.call('latent.path', request),
+      (path) => {
         // Keep the slider where it was, as a fraction of the way, when the frame count changes.
         const old = this.#path?.frames.length ?? 0;
         const at = old > 1 ? this.#frame / (old - 1) : 0;
         this.#path = path;
         this.#frame = Math.round(at * (path.frames.length - 1));
-        this.#error = null;
-      }
-    } catch (err) {
-      if (ticket === this.#pathTicket) this.fail(err);
-    } finally {
-      if (ticket === this.#pathTicket) this.#pathLoading = false;
-    }
+      },
+    );
   }
 
   seek(frame: number): void {
@@ -394,61 +421,39 @@ export class LatentExplorer {
   // ---- exports --------------------------------------------------------------------------------
 
   async exportPath(format: 'gif' | 'webp' | 'strip', frameMs: number, scale: number): Promise<void> {
-    const ref = this.ref();
-    if (!ref || this.#seeds.length < 2) return;
-    this.#exporting = format;
-    try {
-      const exported = await studio.call('latent.export', {
-        ...ref,
-        seeds: this.#seeds,
-        mode: this.#mode,
-        framesPerSegment: this.#framesPerSegment,
-        truncation: this.#truncation,
-        format,
-        frameMs,
-        scale,
-      });
-      this.#exports = [exported, ...this.#exports];
-      this.#error = null;
-    } catch (err) {
-      this.fail(err);
-    } finally {
-      this.#exporting = null;
-    }
+    const request = this.pathRef();
+    if (!request) return;
+    await this.saveExport(format, () => studio.call('latent.export', { ...request, format, frameMs, scale }));
   }
 
   async exportSample(seed: number, scale: number): Promise<void> {
     const ref = this.ref();
     if (!ref) return;
-    this.#exporting = 'sample';
-    try {
-      const exported = await studio.call('latent.exportSample', {
-        ...ref,
-        seed,
-        truncation: this.#truncation,
-        scale,
-      });
-      this.#exports = [exported, ...this.#exports];
-      this.#error = null;
-    } catch (err) {
-      this.fail(err);
-    } finally {
-      this.#exporting = null;
-    }
+    await this.saveExport('sample', () =>
+      studio.call('latent.exportSample', { ...ref, seed, truncation: this.#truncation, scale }),
+    );
+  }
+
+  /** Lists a new export first; `kind` names it in `exporting` while it is written. */
+  private async saveExport(kind: string, ask: () => Promise<LatentExport>): Promise<void> {
+    await this.act(
+      async () => {
+        const exported = await ask();
+        this.#exports = [exported, ...this.#exports];
+      },
+      (on) => (this.#exporting = on ? kind : null),
+    );
   }
 
   async exportModel(): Promise<void> {
     const ref = this.ref();
     if (!ref) return;
-    this.#modelBusy = true;
-    try {
-      this.#model = await studio.call('latent.exportModel', { ...ref, format: 'tfjs' });
-      this.#error = null;
-    } catch (err) {
-      this.fail(err);
-    } finally {
-      this.#modelBusy = false;
-    }
+    await this.act(
+      async () => {
+        this.#model = await studio.call('latent.exportModel', { ...ref, format: 'tfjs' });
+      },
+      (on) => (this.#modelBusy = on),
+    );
   }
 
   // ---- generated sets and the memorisation check ----------------------------------------------
@@ -456,7 +461,7 @@ export class LatentExplorer {
   async generate(count: number, seedStart: number): Promise<void> {
     const ref = this.ref();
     if (!ref) return;
-    try {
+    await this.act(async () => {
       const job = await studio.call('latent.generate', {
         ...ref,
         count,
@@ -464,10 +469,7 @@ export class LatentExplorer {
         truncation: this.#truncation,
       });
       this.#jobs = [job, ...this.#jobs.filter((j) => j.id !== job.id)];
-      this.#error = null;
-    } catch (err) {
-      this.fail(err);
-    }
+    });
   }
 
   async cancel(jobId: string): Promise<void> {
@@ -481,19 +483,16 @@ export class LatentExplorer {
   async checkMemorisation(threshold: number): Promise<void> {
     const ref = this.ref();
     if (!ref) return;
-    this.#checking = true;
-    try {
-      this.#check = await studio.call('latent.nearest', {
-        ...ref,
-        seeds: this.gridSeeds,
-        truncation: this.#truncation,
-        threshold,
-      });
-      this.#error = null;
-    } catch (err) {
-      this.fail(err);
-    } finally {
-      this.#checking = false;
-    }
+    await this.act(
+      async () => {
+        this.#check = await studio.call('latent.nearest', {
+          ...ref,
+          seeds: this.gridSeeds,
+          truncation: this.#truncation,
+          threshold,
+        });
+      },
+      (on) => (this.#checking = on),
+    );
   }
 }
