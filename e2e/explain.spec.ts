@@ -5,7 +5,7 @@ import { test, expect, type ServeInstance } from './fixtures.js';
 import { writeImageFolder } from './image-folder.js';
 import { StudioPage } from './pages/studio-page.js';
 import { TrainPage } from './pages/train-page.js';
-import type { APIRequestContext } from '@playwright/test';
+import type { APIRequestContext, Page } from '@playwright/test';
 
 /** The form's fields, in order, each with a "?" help button after its label. */
 const fields = [
@@ -29,9 +29,26 @@ const fields = [
   'CPU threads',
 ];
 
-async function addDataset(serve: ServeInstance, request: APIRequestContext, folder: string): Promise<string> {
-  await writeImageFolder(folder, 24, 32);
-  return serve.addDataset(request, folder);
+/**
+ * Runs `body` on the Train view with a fresh dataset of 24 images (small: the warning test
+ * relies on it), removing the image folder afterwards whatever happens.
+ */
+async function onTrainView(
+  { page, serve, request }: { page: Page; serve: ServeInstance; request: APIRequestContext },
+  folderPrefix: string,
+  body: (view: { studio: StudioPage; train: TrainPage; datasetId: string }) => Promise<void>,
+): Promise<void> {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), folderPrefix));
+  try {
+    await writeImageFolder(folder, 24, 32);
+    const datasetId = await serve.addDataset(request, folder);
+    const studio = new StudioPage(page);
+    await studio.open(serve.url);
+    await studio.goTo('Train');
+    await body({ studio, train: new TrainPage(page), datasetId });
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
 }
 
 /** Small enough to calibrate and train in seconds on one core. */
@@ -43,18 +60,12 @@ async function tinySettings(train: TrainPage): Promise<void> {
   await train.setField('Backend', 'wasm');
 }
 
-test('train form: every field has help reachable by keyboard, the losses are explained, and the time shows before starting', async ({
+test('train form: every field has help reachable by keyboard, the losses are explained, and the time shows before starting', ({
   page,
   serve,
   request,
-}) => {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-studio-explain-'));
-  try {
-    await addDataset(serve, request, folder);
-    const studio = new StudioPage(page);
-    await studio.open(serve.url);
-    await studio.goTo('Train');
-    const train = new TrainPage(page);
+}) =>
+  onTrainView({ page, serve, request }, 'gan-studio-explain-', async ({ train }) => {
     await expect(page.getByTestId('preset-purpose')).toContainText('does this folder train at all');
 
     // Tab from the first field through the form: every field's help button comes up in turn.
@@ -100,23 +111,14 @@ test('train form: every field has help reachable by keyboard, the losses are exp
     await expect(train.estimateTotal).toHaveText(/About .+ on wasm/, { timeout: 90_000 });
     await expect(train.estimate).toContainText('100,000 steps');
     await expect(page.getByText('Changed from the preset: ')).toContainText('Width');
-  } finally {
-    fs.rmSync(folder, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('a tiny dataset warns at once, live and in the history; the form remembers the settings', async ({
+test('a tiny dataset warns at once, live and in the history; the form remembers the settings', ({
   page,
   serve,
   request,
-}) => {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-studio-warn-'));
-  try {
-    const datasetId = await addDataset(serve, request, folder);
-    const studio = new StudioPage(page);
-    await studio.open(serve.url);
-    await studio.goTo('Train');
-    const train = new TrainPage(page);
+}) =>
+  onTrainView({ page, serve, request }, 'gan-studio-warn-', async ({ studio, train, datasetId }) => {
     await expect(page.getByTestId('small-dataset-note')).toContainText('24 images is a small dataset');
     await tinySettings(train);
     await train.setField('Crop', 'pad');
@@ -145,23 +147,14 @@ test('a tiny dataset warns at once, live and in the history; the form remembers 
       await expect(train.field('Crop'), visit).toHaveValue('pad');
       await expect(train.field('Dataset'), visit).toHaveValue(datasetId);
     }
-  } finally {
-    fs.rmSync(folder, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('the run page follows the newest grid, holds a scrubbed one, and its charts hover, zoom and switch axes', async ({
+test('the run page follows the newest grid, holds a scrubbed one, and its charts hover, zoom and switch axes', ({
   page,
   serve,
   request,
-}) => {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-studio-live-'));
-  try {
-    await addDataset(serve, request, folder);
-    const studio = new StudioPage(page);
-    await studio.open(serve.url);
-    await studio.goTo('Train');
-    const train = new TrainPage(page);
+}) =>
+  onTrainView({ page, serve, request }, 'gan-studio-live-', async ({ train }) => {
     await tinySettings(train);
     // Grids every 100 steps on top of those by time: several within seconds.
     await train.setField('Sample every', '100');
@@ -234,7 +227,4 @@ test('the run page follows the newest grid, holds a scrubbed one, and its charts
 
     await train.button('Stop').click();
     await expect(train.status).toHaveText('stopped');
-  } finally {
-    fs.rmSync(folder, { recursive: true, force: true });
-  }
-});
+  }));
