@@ -44,7 +44,11 @@ export function createHandlers(studio: Studio): Handlers {
       studio.events.emit('run.updated', { run });
       return run;
     },
-    'runs.delete': async ({ id }) => ({ deleted: await training.delete(id) }),
+    'runs.delete': async ({ id }) => {
+      const deleted = await training.delete(id);
+      latent.forgetRun(id);
+      return { deleted };
+    },
     'runs.starCheckpoint': ({ id, step, starred }) => {
       requireRun(id);
       if (!runs.setStarred(id, step, starred)) {

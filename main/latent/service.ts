@@ -376,6 +376,15 @@ export class LatentService {
 
   // ---- exports ----------------------------------------------------------------------------------
 
+  /**
+   * Removes a deleted run's exports: they are reached only through the run (the explorer lists and
+   * serves them by run), so they would be left on disk where no one could find them. Generated
+   * sets stay: they stand on their own and may have been added as datasets.
+   */
+  forgetRun(runId: string): void {
+    fs.rmSync(exportsFolder(this.opts.dataDir, runId), { recursive: true, force: true });
+  }
+
   /** A new file name in the run's exports folder: <stamp>-<run>-step<N>-<what>.<ext>. */
   private exportFile(run: RunRecord, step: number, what: string, ext: string): string {
     const folder = exportsFolder(this.opts.dataDir, run.id);

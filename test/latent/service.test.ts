@@ -271,4 +271,15 @@ describe('latent explorer API', () => {
     expect(Math.max(...rgb.map((v, i) => Math.abs(v - shown[i]!)))).toBeLessThanOrEqual(1);
     model.dispose();
   });
+
+  it('deleting the run removes its exports and keeps its generated sets', async () => {
+    const sample = await api('latent.exportSample', { runId, seed: 3, scale: 1 });
+    const sets = fs.readdirSync(path.join(dataDir, 'generated'));
+    expect(sets.length).toBeGreaterThan(0);
+    expect(fs.existsSync(sample.path)).toBe(true);
+    expect(await api('runs.delete', { id: runId })).toEqual({ deleted: true });
+    expect(fs.existsSync(path.join(dataDir, 'exports', runId))).toBe(false);
+    expect(await studio.media.resolve(sample.url)).toBeNull();
+    expect(fs.readdirSync(path.join(dataDir, 'generated'))).toEqual(sets);
+  });
 });
