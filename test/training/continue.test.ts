@@ -1,45 +1,27 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Studio } from '../../main/api/studio.js';
-import type { AnyEvent } from '../../main/api/event-bus.js';
+import { describe, expect, it } from 'vitest';
+import type { Studio } from '../../main/api/studio.js';
 import { readCheckpointMeta } from '../../main/training/engine/checkpoint.js';
 import type { RunComparison, RunDetail, RunSummary } from '../../shared/types.js';
+import { writePngs } from '../helpers/images.js';
+import { studioWithDataset, untilStep, type StudioWithDataset } from '../helpers/studio.js';
 import { tempDir } from '../helpers/temp.js';
+import { tinyModel } from '../helpers/train-config.js';
 
-let studio: Studio | null = null;
-afterEach(async () => {
-  await studio?.close();
-  studio = null;
-});
-
-async function studioWithDataset(): Promise<{ s: Studio; datasetId: string; events: AnyEvent[] }> {
-  const images = tempDir();
-  fs.mkdirSync(path.join(images, 'faces'));
-  for (let i = 0; i < 8; i++) {
-    await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 30 * i, g: 90, b: 160 } } })
-      .png()
-      .toFile(path.join(images, 'faces', `${i}.png`));
-  }
-  const s = (studio = new Studio({ dataDir: tempDir(), shell: 'serve' }));
-  const events: AnyEvent[] = [];
-  s.events.subscribe((e) => events.push(e));
-  const dataset = await s.datasets.add({ path: path.join(images, 'faces') });
-  await s.datasets.waitForScan(dataset.id);
-  return { s, datasetId: dataset.id, events };
+/** A dataset named 'faces' (after its folder), which the run names below start with. */
+async function studioWithFaces(): Promise<StudioWithDataset> {
+  const faces = await writePngs(path.join(tempDir(), 'faces'), 8, (i) => ({ r: 30 * i, g: 90, b: 160 }));
+  return studioWithDataset({ images: faces });
 }
 
 const tiny = {
+  ...tinyModel,
   resolution: 32 as const,
   steps: 12,
-  batchSize: 4,
-  width: 0.125,
-  latentSize: 16,
   metricsEvery: 2,
   sampleEvery: 6,
   keepCheckpoints: 5,
-  backend: 'wasm' as const,
   threads: 1,
 };
 
@@ -58,20 +40,9 @@ function losses(s: Studio, runId: string): Map<number, number> {
   return new Map(s.runs.metrics(runId, ['dLoss'], 100_000)['dLoss']!.map((p) => [p.step, p.value]));
 }
 
-async function untilStep(s: Studio, runId: string, step: number): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const off = s.events.subscribe((e) => {
-      if (e.name === 'run.progress' && e.payload.runId === runId && e.payload.step >= step) {
-        off();
-        resolve();
-      }
-    });
-  });
-}
-
 describe('continuing a run', () => {
   it('trains a finished run to a new total with new learning rates from its last step', async () => {
-    const { s, datasetId, events } = await studioWithDataset();
+    const { s, datasetId, events } = await studioWithFaces();
     const a = await call<RunSummary>(s, 'training.start', { datasetId, config: tiny });
     const b = await call<RunSummary>(s, 'training.start', { datasetId, config: tiny });
     // Told apart by their names: dataset, resolution, what differs from the preset, a number.
@@ -155,7 +126,7 @@ describe('continuing a run', () => {
   });
 
   it('goes back to an earlier checkpoint, discarding what came after it', async () => {
-    const { s, datasetId } = await studioWithDataset();
+    const { s, datasetId } = await studioWithFaces();
     const run = await s.training.start({ datasetId, config: { ...tiny, steps: 100_000, sampleEvery: 2 } });
     await untilStep(s, run.id, 4);
     await s.training.pause(run.id);

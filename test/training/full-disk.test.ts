@@ -1,62 +1,34 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Studio } from '../../main/api/studio.js';
+import type { Studio } from '../../main/api/studio.js';
 import { diskFullRunMessage } from '../../main/disk-space.js';
 import { startServer, type RunningServer } from '../../main/server/server.js';
 import { openDatabase } from '../../main/store/database.js';
 import type { RunStatus } from '../../shared/types.js';
 import { canMountSmallDisk, smallDisk } from '../helpers/small-disk.js';
-import { tempDir } from '../helpers/temp.js';
+// After small-disk: hooks run in reverse order, so the Studio closes before its disk is unmounted.
+import { studioWithDataset, untilStep } from '../helpers/studio.js';
+import { tinyModel } from '../helpers/train-config.js';
 
-let studio: Studio | null = null;
+// Registered after the Studio helper's hook, so it runs first: the server goes before its Studio.
 let server: RunningServer | null = null;
 afterEach(async () => {
   await server?.close();
-  await studio?.close();
   server = null;
-  studio = null;
 });
 
 /** Trains quickly and writes nothing to the run folder until it is paused. */
 const tiny = {
+  ...tinyModel,
   resolution: 32 as const,
   steps: 100_000,
-  batchSize: 4,
-  width: 0.125,
-  latentSize: 16,
   metricsEvery: 1,
   sampleEvery: 1_000_000,
   checkpointMinutes: 60,
   keepCheckpoints: 2,
-  backend: 'wasm' as const,
   threads: 1,
 };
-
-async function studioWithDataset(dataDir: string): Promise<{ s: Studio; datasetId: string }> {
-  const images = tempDir();
-  for (let i = 0; i < 8; i++) {
-    await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 30 * i, g: 60, b: 200 } } })
-      .png()
-      .toFile(path.join(images, `${i}.png`));
-  }
-  const s = (studio = new Studio({ dataDir, shell: 'serve' }));
-  const dataset = await s.datasets.add({ path: images, cache: { resolution: 32 } });
-  await s.datasets.waitForScan(dataset.id);
-  return { s, datasetId: dataset.id };
-}
-
-function untilStep(s: Studio, runId: string, step: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const off = s.events.subscribe((e) => {
-      if (e.name === 'run.progress' && e.payload.runId === runId && e.payload.step >= step) {
-        off();
-        resolve();
-      }
-    });
-  });
-}
 
 /** The status the run ends on, or 'still running' when it has not ended within the time. */
 function untilEnded(s: Studio, runId: string, ms = 30_000): Promise<RunStatus | 'still running'> {
@@ -85,7 +57,7 @@ function filesUnder(dir: string): string[] {
 
 describe('a run whose progress cannot be saved', () => {
   it('pauses with the reason when the database is full, and the process carries on', async () => {
-    const { s, datasetId } = await studioWithDataset(tempDir());
+    const { s, datasetId } = await studioWithDataset({ cache: { resolution: 32 } });
     const run = await s.training.start({ datasetId, config: tiny });
     await untilStep(s, run.id, 3);
     // SQLite's own limit on the database's size: its writes fail with SQLITE_FULL for real.
@@ -116,7 +88,7 @@ describe.skipIf(!canMountSmallDisk)('serve on a data folder whose disk fills up 
   it('pauses the run with the reason, stays up, leaves no temporary file and a readable store', async () => {
     const disk = smallDisk(24);
     const dataDir = path.join(disk.dir, 'data');
-    const { s, datasetId } = await studioWithDataset(dataDir);
+    const { s, datasetId } = await studioWithDataset({ dataDir, cache: { resolution: 32 } });
     server = await startServer({ studio: s, staticDir: path.resolve('out/renderer'), port: 0 });
     const call = async (method: string, input: unknown) => {
       const response = await fetch(`http://127.0.0.1:${server!.port}/api/${method}`, {

@@ -1,56 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Studio } from '../../main/api/studio.js';
-import type { AnyEvent } from '../../main/api/event-bus.js';
+import { describe, expect, it } from 'vitest';
 import { tempFileFor } from '../../main/temp-files.js';
+import { openStudio, studioWithDataset, untilStep } from '../helpers/studio.js';
 import { tempDir } from '../helpers/temp.js';
-
-let studio: Studio | null = null;
-afterEach(async () => {
-  await studio?.close();
-  studio = null;
-});
-
-async function studioWithDataset(): Promise<{ s: Studio; datasetId: string; events: AnyEvent[] }> {
-  const images = tempDir();
-  for (let i = 0; i < 8; i++) {
-    await sharp({ create: { width: 32, height: 32, channels: 3, background: { r: 30 * i, g: 60, b: 200 } } })
-      .png()
-      .toFile(path.join(images, `${i}.png`));
-  }
-  const s = (studio = new Studio({ dataDir: tempDir(), shell: 'serve' }));
-  const events: AnyEvent[] = [];
-  s.events.subscribe((e) => events.push(e));
-  const dataset = await s.datasets.add({ path: images });
-  await s.datasets.waitForScan(dataset.id);
-  return { s, datasetId: dataset.id, events };
-}
+import { tinyModel } from '../helpers/train-config.js';
 
 const tiny = {
+  ...tinyModel,
   resolution: 32 as const,
   steps: 100_000,
-  batchSize: 4,
-  width: 0.125,
-  latentSize: 16,
   metricsEvery: 2,
   sampleEvery: 50,
   keepCheckpoints: 1,
-  backend: 'wasm' as const,
   threads: 1,
 };
-
-async function untilStep(s: Studio, runId: string, step: number): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const off = s.events.subscribe((e) => {
-      if (e.name === 'run.progress' && e.payload.runId === runId && e.payload.step >= step) {
-        off();
-        resolve();
-      }
-    });
-  });
-}
 
 describe('TrainingManager', () => {
   it('pauses and resumes a run, keeps the last checkpoints plus starred ones, and streams events', async () => {
@@ -175,7 +139,7 @@ describe('opening a data folder', () => {
       checkpoint: path.join(checkpoints, 'step-0000100.ckpt'),
     };
     for (const file of Object.values(files)) fs.writeFileSync(file, Buffer.alloc(1024));
-    studio = new Studio({ dataDir, shell: 'serve' });
+    openStudio(dataDir);
     expect(Object.keys(files).filter((k) => fs.existsSync(files[k as keyof typeof files]))).toEqual([
       'training',
       'checkpoint',

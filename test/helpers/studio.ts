@@ -1,0 +1,57 @@
+import { afterEach } from 'vitest';
+import { Studio } from '../../main/api/studio.js';
+import type { AnyEvent } from '../../main/api/event-bus.js';
+import type { AddDatasetInput } from '../../main/datasets/service.js';
+import { writePngs } from './images.js';
+import { tempDir } from './temp.js';
+
+const opened: Studio[] = [];
+
+/**
+ * A Studio on a real SQLite store in dataDir (a fresh temporary folder unless given), as `serve`
+ * opens it; closed after the test, before its temporary folders go (hooks run in reverse order).
+ */
+export function openStudio(dataDir = tempDir()): Studio {
+  const studio = new Studio({ dataDir, shell: 'serve' });
+  opened.push(studio);
+  return studio;
+}
+
+afterEach(async () => {
+  for (const studio of opened.splice(0)) await studio.close();
+});
+
+export interface StudioWithDataset {
+  s: Studio;
+  datasetId: string;
+  /** Every event since the Studio opened, as the UI hears them. */
+  events: AnyEvent[];
+}
+
+/**
+ * A Studio with one scanned dataset: the folder `images`, or else eight distinct 32 px PNGs (the
+ * fewest that fill two batches of four).
+ */
+export async function studioWithDataset(
+  options: { dataDir?: string; images?: string; cache?: AddDatasetInput['cache'] } = {},
+): Promise<StudioWithDataset> {
+  const images = options.images ?? (await writePngs(tempDir(), 8, (i) => ({ r: 30 * i, g: 60, b: 200 })));
+  const s = openStudio(options.dataDir);
+  const events: AnyEvent[] = [];
+  s.events.subscribe((e) => events.push(e));
+  const dataset = await s.datasets.add({ path: images, cache: options.cache });
+  await s.datasets.waitForScan(dataset.id);
+  return { s, datasetId: dataset.id, events };
+}
+
+/** Resolves once the run has reported reaching `step`. */
+export function untilStep(s: Studio, runId: string, step: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const off = s.events.subscribe((e) => {
+      if (e.name === 'run.progress' && e.payload.runId === runId && e.payload.step >= step) {
+        off();
+        resolve();
+      }
+    });
+  });
+}
