@@ -1,16 +1,21 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import sharp from 'sharp';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cli } from '../helpers/cli.js';
 import { openDatabase } from '../../main/store/database.js';
 import { DatasetStore } from '../../main/store/datasets.js';
+import { writePngs } from '../helpers/images.js';
 import { tempDir } from '../helpers/temp.js';
 
 afterEach(() => {
   process.exitCode = undefined;
 });
+
+/** A user's image folder: three distinct 40 px PNGs. */
+function threeImages(): Promise<string> {
+  return writePngs(tempDir(), 3, (i) => ({ r: i * 80, g: 10, b: 10 }), { width: 40, height: 40 });
+}
 
 describe('gan-studio CLI', () => {
   it('prints usage and refuses unknown commands with exit code 2', async () => {
@@ -22,12 +27,7 @@ describe('gan-studio CLI', () => {
 
   it('adds a folder as a dataset and lists it, as JSON', async () => {
     const dataDir = tempDir();
-    const images = tempDir();
-    for (let i = 0; i < 3; i++) {
-      await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: i * 80, g: 10, b: 10 } } })
-        .png()
-        .toFile(path.join(images, `${i}.png`));
-    }
+    const images = await threeImages();
     const added = await cli('datasets', 'add', images, '--resolution', '32', '--json', '--data-dir', dataDir);
     expect(added.code).toBe(0);
     const dataset = JSON.parse(added.out) as { status: string; imageCount: number; cache: { count: number } };
@@ -58,12 +58,7 @@ describe('gan-studio CLI', () => {
 
   it('after a killed scan, adding the folder again rescans it, and datasets rescan does too', async () => {
     const dataDir = tempDir();
-    const images = tempDir();
-    for (let i = 0; i < 3; i++) {
-      await sharp({ create: { width: 40, height: 40, channels: 3, background: { r: i * 80, g: 10, b: 10 } } })
-        .png()
-        .toFile(path.join(images, `${i}.png`));
-    }
+    const images = await threeImages();
     // What a `datasets add` killed mid-scan leaves: the dataset 'scanning', by a process now gone.
     const conn = openDatabase(dataDir);
     const killed = new DatasetStore(conn).create({

@@ -1,48 +1,25 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import type { RunDetail, RunSummary } from '../../shared/types.js';
+import { writePngs } from '../helpers/images.js';
 import { tempDir } from '../helpers/temp.js';
+import { configFlags, tinyModel } from '../helpers/train-config.js';
 
 afterEach(() => {
   process.exitCode = undefined;
 });
 
 const tiny = [
-  '--resolution',
-  '32',
-  '--steps',
-  '6',
-  '--batch-size',
-  '4',
-  '--width',
-  '0.125',
-  '--latent-size',
-  '16',
-  '--metrics-every',
-  '2',
-  '--sample-every',
-  '3',
-  '--backend',
-  'wasm',
-  '--threads',
-  '1',
+  ...configFlags({ ...tinyModel, resolution: 32, steps: 6, metricsEvery: 2, sampleEvery: 3, threads: 1 }),
   '--json',
 ];
 
 describe('gan-studio runs', () => {
   it('shows, compares, exports, renames, tags, continues and deletes runs through the API router', async () => {
     const dataDir = tempDir();
-    const images = tempDir();
-    for (let i = 0; i < 6; i++) {
-      await sharp({
-        create: { width: 32, height: 32, channels: 3, background: { r: i * 40, g: 100, b: 50 } },
-      })
-        .png()
-        .toFile(path.join(images, `${i}.png`));
-    }
+    const images = await writePngs(tempDir(), 6, (i) => ({ r: i * 40, g: 100, b: 50 }));
     const added = JSON.parse((await cli('datasets', 'add', images, '--json', '--data-dir', dataDir)).out) as {
       id: string;
     };

@@ -1,60 +1,25 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../main/store/database.js';
+import { startCli, type CliExit } from '../helpers/cli.js';
+import { writePngs } from '../helpers/images.js';
 import { tempDir } from '../helpers/temp.js';
-
-const child = path.resolve('test/helpers/cli-child.ts');
-
-interface Exit {
-  args: string[];
-  code: number | null;
-  out: string;
-  err: string;
-}
+import { configFlags, tinyModel } from '../helpers/train-config.js';
 
 /** The CLI in its own process, as a user (or a script) runs it. */
-function cli(...args: string[]): Promise<Exit> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', child, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve) => proc.on('exit', (code) => resolve({ args, code, out, err })));
+function cli(...args: string[]): Promise<CliExit> {
+  return startCli(...args).exited;
 }
 
-const trainFlags = [
-  '--steps',
-  '20',
-  '--batch-size',
-  '4',
-  '--width',
-  '0.125',
-  '--latent-size',
-  '16',
-  '--sample-every',
-  '10',
-  '--backend',
-  'wasm',
-  '--threads',
-  '1',
-  '--json',
-];
+const trainFlags = [...configFlags({ ...tinyModel, steps: 20, sampleEvery: 10, threads: 1 }), '--json'];
 
 describe('several processes on one data folder', () => {
   it('a scan, two runs and lists at once: nothing broken, nothing cancelled', async () => {
-    const images = tempDir();
     // Enough images that the scan and the cache build take a while, for the others to overlap.
-    for (let i = 0; i < 400; i++) {
-      await sharp({
-        create: { width: 48, height: 40, channels: 3, background: { r: i % 256, g: (i >> 8) * 100, b: 90 } },
-      })
-        .png()
-        .toFile(path.join(images, `${String(i).padStart(4, '0')}.png`));
-    }
+    const images = await writePngs(tempDir(), 400, (i) => ({ r: i % 256, g: (i >> 8) * 100, b: 90 }), {
+      width: 48,
+      height: 40,
+      name: (i) => `${String(i).padStart(4, '0')}.png`,
+    });
     const dataDir = tempDir();
     const at = ['--data-dir', dataDir];
 
@@ -65,7 +30,7 @@ describe('several processes on one data folder', () => {
     void Promise.all([first, second]).then(() => (running = false));
     // Meanwhile, listing from other processes, each of which opens the folder and recovers
     // what it thinks was left behind.
-    const lists: Exit[] = [];
+    const lists: CliExit[] = [];
     while (running) {
       lists.push(
         ...(await Promise.all([

@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { vi } from 'vitest';
 import { runCli } from '../../main/cli.js';
 
@@ -19,4 +21,31 @@ export async function cli(...args: string[]): Promise<{ code: number; out: strin
     stderr.mockRestore();
     process.exitCode = undefined;
   }
+}
+
+const child = path.resolve('test/helpers/cli-child.ts');
+
+export interface CliExit {
+  args: string[];
+  code: number | null;
+  out: string;
+  err: string;
+}
+
+/**
+ * Starts the CLI in its own process, as a user (or a script) runs it, so that several can share a
+ * data folder and a test can kill one as a crash would. `exited` resolves with what it printed.
+ */
+export function startCli(...args: string[]): { proc: ChildProcess; exited: Promise<CliExit> } {
+  const proc = spawn(process.execPath, ['--import', 'tsx', child, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<CliExit>((resolve) =>
+    proc.on('exit', (code) => resolve({ args, code, out, err })),
+  );
+  return { proc, exited };
 }

@@ -1,59 +1,26 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../main/store/database.js';
 import { RunStore } from '../../main/store/runs.js';
 import { decodeCheckpoint } from '../../main/training/engine/checkpoint.js';
+import { startCli } from '../helpers/cli.js';
+import { writePngs } from '../helpers/images.js';
 import { tempDir } from '../helpers/temp.js';
+import { configFlags, tinyModel } from '../helpers/train-config.js';
 
-const child = path.resolve('test/helpers/cli-child.ts');
 const trainFlags = [
-  '--resolution',
-  '32',
-  '--steps',
-  '1500',
-  '--batch-size',
-  '4',
-  '--width',
-  '0.125',
-  '--latent-size',
-  '16',
-  '--seed',
-  '7',
-  '--metrics-every',
-  '1',
-  '--sample-every',
-  '500',
-  '--checkpoint-minutes',
-  '0.05',
-  '--backend',
-  'wasm',
+  ...configFlags({
+    ...tinyModel,
+    resolution: 32,
+    steps: 1500,
+    seed: 7,
+    metricsEvery: 1,
+    sampleEvery: 500,
+    checkpointMinutes: 0.05,
+  }),
   '--json',
 ];
-
-function startCli(args: string[]) {
-  const proc = spawn(process.execPath, ['--import', 'tsx', child, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<{ code: number | null; out: string }>((resolve) =>
-    proc.on('exit', (code) => resolve({ code, out })),
-  );
-  return { proc, exited };
-}
-
-async function writeImages(dir: string): Promise<void> {
-  for (let i = 0; i < 12; i++) {
-    await sharp({
-      create: { width: 32, height: 32, channels: 3, background: { r: i * 20, g: 200 - i * 10, b: 90 } },
-    })
-      .png()
-      .toFile(path.join(dir, `${i}.png`));
-  }
-}
 
 function readRun(dataDir: string) {
   const conn = openDatabase(dataDir);
@@ -70,11 +37,10 @@ function readRun(dataDir: string) {
 
 describe('a run killed mid-training', () => {
   it('resumes from its last checkpoint and ends exactly where an uninterrupted run ends', async () => {
-    const images = tempDir();
-    await writeImages(images);
+    const images = await writePngs(tempDir(), 12, (i) => ({ r: i * 20, g: 200 - i * 10, b: 90 }));
 
     const straightDir = tempDir();
-    const straight = await startCli(['train', '--data', images, '--data-dir', straightDir, ...trainFlags])
+    const straight = await startCli('train', '--data', images, '--data-dir', straightDir, ...trainFlags)
       .exited;
     expect(straight.code).toBe(0);
     expect(JSON.parse(straight.out.trim().split('\n').at(-1)!)).toMatchObject({
@@ -84,7 +50,7 @@ describe('a run killed mid-training', () => {
 
     // Same run, killed (SIGKILL: no chance to checkpoint) once its first timed checkpoint exists.
     const killedDir = tempDir();
-    const { proc, exited } = startCli(['train', '--data', images, '--data-dir', killedDir, ...trainFlags]);
+    const { proc, exited } = startCli('train', '--data', images, '--data-dir', killedDir, ...trainFlags);
     const runsDir = path.join(killedDir, 'runs');
     await expect
       .poll(
@@ -107,7 +73,7 @@ describe('a run killed mid-training', () => {
     conn.close();
     expect(killed.run.step).toBeLessThan(1500);
 
-    const resumed = await startCli(['train', '--resume', killed.run.id, '--data-dir', killedDir, '--json'])
+    const resumed = await startCli('train', '--resume', killed.run.id, '--data-dir', killedDir, '--json')
       .exited;
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.out.trim().split('\n').at(-1)!)).toMatchObject({
