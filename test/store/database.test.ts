@@ -3,14 +3,25 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openDatabase, StoreOpenError } from '../../main/store/database.js';
-import { latestVersion } from '../../main/store/migrations/index.js';
+import { latestVersion, migrations, type Migration } from '../../main/store/migrations/index.js';
 import { migration0010 } from '../../main/store/migrations/0010-initial.js';
-import { migration0020 } from '../../main/store/migrations/0020-run-owner.js';
 import { migration0030 } from '../../main/store/migrations/0030-run-threads.js';
 import { migration0040 } from '../../main/store/migrations/0040-run-history.js';
 import { RunStore } from '../../main/store/runs.js';
 import { defaultTrainConfig } from '../../shared/config.js';
 import { tempDir } from '../helpers/temp.js';
+
+/** The studio.db in dir as a version whose newest migration was `last` left it, open to add rows to. */
+function databaseAt(dir: string, last: Migration): Database.Database {
+  const raw = new Database(path.join(dir, 'studio.db'));
+  for (const m of migrations) if (m.version <= last.version) m.up(raw);
+  raw.pragma(`user_version = ${last.version}`);
+  return raw;
+}
+
+/** A paused run, in the columns every version has. */
+const insertOldRun = `INSERT INTO runs (id, name, status, config_json, total_steps, created_at, updated_at)
+  VALUES ('run-old', 'old run', 'paused', '{}', 100, 1, 1)`;
 
 describe('openDatabase', () => {
   it('creates every table from an empty folder, in WAL mode, at the latest version', () => {
@@ -83,15 +94,8 @@ describe('openDatabase', () => {
 
   it('migration 20 adds run owners and keeps the runs written at version 10', () => {
     const dir = tempDir();
-    const raw = new Database(path.join(dir, 'studio.db'));
-    migration0010.up(raw);
-    raw.pragma('user_version = 10');
-    raw
-      .prepare(
-        `INSERT INTO runs (id, name, status, config_json, total_steps, created_at, updated_at)
-         VALUES ('run-old', 'old run', 'paused', '{}', 100, 1, 1)`,
-      )
-      .run();
+    const raw = databaseAt(dir, migration0010);
+    raw.prepare(insertOldRun).run();
     raw.close();
     const conn = openDatabase(dir);
     expect(conn.db.prepare("SELECT name, status, owner FROM runs WHERE id = 'run-old'").get()).toEqual({
@@ -105,15 +109,8 @@ describe('openDatabase', () => {
 
   it('migration 40 gives runs a history that goes with the run', () => {
     const dir = tempDir();
-    const raw = new Database(path.join(dir, 'studio.db'));
-    for (const m of [migration0010, migration0020, migration0030]) m.up(raw);
-    raw.pragma('user_version = 30');
-    raw
-      .prepare(
-        `INSERT INTO runs (id, name, status, config_json, total_steps, created_at, updated_at)
-         VALUES ('run-old', 'old run', 'paused', '{}', 100, 1, 1)`,
-      )
-      .run();
+    const raw = databaseAt(dir, migration0030);
+    raw.prepare(insertOldRun).run();
     raw.close();
     const conn = openDatabase(dir);
     const runs = new RunStore(conn);
@@ -129,9 +126,7 @@ describe('openDatabase', () => {
 
   it('migration 50 summarises the metrics already stored exactly as new writes are summarised', () => {
     const dir = tempDir();
-    const raw = new Database(path.join(dir, 'studio.db'));
-    for (const m of [migration0010, migration0020, migration0030, migration0040]) m.up(raw);
-    raw.pragma('user_version = 40');
+    const raw = databaseAt(dir, migration0040);
     const insertRun = raw.prepare(
       `INSERT INTO runs (id, name, status, config_json, total_steps, created_at, updated_at)
        VALUES (?, ?, 'finished', '{"metricsEvery":1}', 100, 1, 1)`,
