@@ -11,7 +11,7 @@ import { RunStore } from '../../main/store/runs.js';
 import { defaultTrainConfig } from '../../shared/config.js';
 import { tempDir } from '../helpers/temp.js';
 
-/** The studio.db in dir as a version whose newest migration was `last` left it, open to add rows to. */
+/** The studio.db in dir as a release whose newest migration was `last` wrote it; open, to add rows. */
 function databaseAt(dir: string, last: Migration): Database.Database {
   const raw = new Database(path.join(dir, 'studio.db'));
   for (const m of migrations) if (m.version <= last.version) m.up(raw);
@@ -19,9 +19,19 @@ function databaseAt(dir: string, last: Migration): Database.Database {
   return raw;
 }
 
-/** A paused run, in the columns every version has. */
-const insertOldRun = `INSERT INTO runs (id, name, status, config_json, total_steps, created_at, updated_at)
-  VALUES ('run-old', 'old run', 'paused', '{}', 100, 1, 1)`;
+/** A data folder as that release left it, with one paused run in its store. */
+function folderWithOldRun(last: Migration): string {
+  const dir = tempDir();
+  const raw = databaseAt(dir, last);
+  raw
+    .prepare(
+      `INSERT INTO runs (id, name, status, config_json, total_steps, created_at, updated_at)
+       VALUES ('run-old', 'old run', 'paused', '{}', 100, 1, 1)`,
+    )
+    .run();
+  raw.close();
+  return dir;
+}
 
 describe('openDatabase', () => {
   it('creates every table from an empty folder, in WAL mode, at the latest version', () => {
@@ -93,11 +103,7 @@ describe('openDatabase', () => {
   });
 
   it('migration 20 adds run owners and keeps the runs written at version 10', () => {
-    const dir = tempDir();
-    const raw = databaseAt(dir, migration0010);
-    raw.prepare(insertOldRun).run();
-    raw.close();
-    const conn = openDatabase(dir);
+    const conn = openDatabase(folderWithOldRun(migration0010));
     expect(conn.db.prepare("SELECT name, status, owner FROM runs WHERE id = 'run-old'").get()).toEqual({
       name: 'old run',
       status: 'paused',
@@ -108,11 +114,7 @@ describe('openDatabase', () => {
   });
 
   it('migration 40 gives runs a history that goes with the run', () => {
-    const dir = tempDir();
-    const raw = databaseAt(dir, migration0030);
-    raw.prepare(insertOldRun).run();
-    raw.close();
-    const conn = openDatabase(dir);
+    const conn = openDatabase(folderWithOldRun(migration0030));
     const runs = new RunStore(conn);
     expect(runs.history('run-old')).toEqual([]);
     runs.addEvent('run-old', { kind: 'continued', step: 40, at: 5, fromStep: 40, changes: [] });
