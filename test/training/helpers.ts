@@ -6,6 +6,42 @@ import { selectBackend } from '../../main/training/worker/backends.js';
 
 export { maxRelativeError, randomValues } from '../common/synthetic.js';
 
+/** The attributes the convolution kernels share. */
+type ConvAttrs = Pick<tf.Conv2DAttrs, 'strides' | 'pad' | 'dataFormat' | 'dimRoundingMode'>;
+
+/**
+ * Registers the gradient of a convolution kernel whose saved inputs are a tensor and the filter;
+ * `gradients` gets the incoming gradient, those two and the attributes.
+ */
+function registerConvGradient(
+  kernelName: string,
+  inputsToSave: [string, 'filter'],
+  gradients: (
+    dy: tf.Tensor4D,
+    input: tf.Tensor4D,
+    filter: tf.Tensor4D,
+    attrs: ConvAttrs,
+  ) => ReturnType<tf.GradFunc>,
+): void {
+  tf.registerGradient({
+    kernelName,
+    inputsToSave,
+    gradFunc: (dy, saved, attrs) => {
+      const [input, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const { strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as ConvAttrs;
+      return gradients(dy as tf.Tensor4D, input, filter, { strides, pad, dataFormat, dimRoundingMode });
+    },
+  });
+}
+
+/** The filter's gradient, through the Conv2DBackpropFilter kernel under test. */
+function backpropFilter(x: tf.Tensor, dy: tf.Tensor, attrs: ConvAttrs, filterShape: number[]): tf.Tensor {
+  return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+    ...attrs,
+    filterShape,
+  } as unknown as tf.NamedAttrMap) as tf.Tensor;
+}
+
 /**
  * tfjs-core's Node bundle ships no gradient functions (the @tensorflow/tfjs union package
  * registers them); the engine back-propagates by hand, so only these tests need tf.grad of the
@@ -14,47 +50,19 @@ export { maxRelativeError, randomValues } from '../common/synthetic.js';
  */
 export function registerConvGradients(): void {
   if (tf.getGradient('Conv2D') !== undefined) return;
-  tf.registerGradient({
-    kernelName: 'Conv2D',
-    inputsToSave: ['x', 'filter'],
-    gradFunc: (dy, saved, attrs) => {
-      const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
-      const { strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as tf.Conv2DAttrs;
-      const common = { strides, pad, dataFormat, dimRoundingMode };
-      return {
-        x: () =>
-          tf.engine().runKernel('Conv2DBackpropInput', { dy: dy as tf.Tensor, filter }, {
-            ...common,
-            inputShape: x.shape,
-          } as unknown as tf.NamedAttrMap),
-        filter: () =>
-          tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dy as tf.Tensor }, {
-            ...common,
-            filterShape: filter.shape,
-          } as unknown as tf.NamedAttrMap),
-      };
-    },
-  });
-  tf.registerGradient({
-    kernelName: 'Conv2DBackpropInput',
-    inputsToSave: ['dy', 'filter'],
-    gradFunc: (ddx, saved, attrs) => {
-      const [dy, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
-      const { strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
-      return {
-        dy: () =>
-          tf.conv2d(ddx as tf.Tensor4D, filter, strides, pad, dataFormat as 'NHWC', 1, dimRoundingMode),
-        filter: () =>
-          tf.engine().runKernel('Conv2DBackpropFilter', { x: ddx as tf.Tensor, dy }, {
-            strides,
-            pad,
-            dataFormat,
-            dimRoundingMode,
-            filterShape: filter.shape,
-          } as unknown as tf.NamedAttrMap),
-      };
-    },
-  });
+  registerConvGradient('Conv2D', ['x', 'filter'], (dy, x, filter, attrs) => ({
+    x: () =>
+      tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, {
+        ...attrs,
+        inputShape: x.shape,
+      } as unknown as tf.NamedAttrMap) as tf.Tensor,
+    filter: () => backpropFilter(x, dy, attrs, filter.shape),
+  }));
+  registerConvGradient('Conv2DBackpropInput', ['dy', 'filter'], (ddx, dy, filter, attrs) => ({
+    dy: () =>
+      tf.conv2d(ddx, filter, attrs.strides, attrs.pad, attrs.dataFormat as 'NHWC', 1, attrs.dimRoundingMode),
+    filter: () => backpropFilter(ddx, dy, attrs, filter.shape),
+  }));
 }
 
 let wasmReady: Promise<void> | undefined;
