@@ -44,6 +44,9 @@ export class DatasetImages {
     // Named by content too: a file replaced in place keeps its id but gets a new thumbnail.
     const out = path.join(this.ctx.datasetDir(id), 'thumbs', `${file.id}-${file.hash!.slice(0, 12)}.webp`);
     const absPath = await this.realPathOf(record, file);
+    // Removed while the path was resolved: make nothing in a folder that is being deleted.
+    if (!this.ctx.datasets.get(id))
+      throw new ApiError('not_found', `No dataset with id ${id}. It was removed.`);
     try {
       const made = await this.thumbnails.get(
         { absPath, format: file.format, width: file.width, height: file.height },

@@ -159,9 +159,12 @@ export class DatasetService {
       (async () => {
         await stopped;
         await this.images.idle();
-        await this.removeAppFiles(id);
-        if (isImportedCopy(this.ctx.dataDir, record.path))
-          await fs.rm(record.path, { recursive: true, force: true });
+        // Each on its own: a thumbnail still being written into the app folder must not keep
+        // the uploaded copy on disk.
+        const removals = [this.removeAppFiles(id)];
+        if (isImportedCopy(this.ctx.dataDir, record.path)) removals.push(removeFolder(record.path));
+        const failed = (await Promise.allSettled(removals)).find((r) => r.status === 'rejected');
+        if (failed) throw failed.reason;
       })(),
     );
     this.ctx.emit('dataset.status', { datasetId: id });
@@ -248,7 +251,7 @@ export class DatasetService {
   private async removeAppFiles(id: string): Promise<void> {
     const dir = this.ctx.datasetDir(id);
     if (!inside(this.ctx.datasetsRoot(), dir)) return;
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeFolder(dir);
   }
 
   private track(promise: Promise<void>): void {
@@ -256,4 +259,13 @@ export class DatasetService {
     this.cleanups.add(guarded);
     void guarded.finally(() => this.cleanups.delete(guarded));
   }
+}
+
+/**
+ * Removes a folder and all in it, retrying while something still writes there (a thumbnail that
+ * was being made when its dataset was removed): rm fails with ENOTEMPTY when a file appears
+ * between its listing and its rmdir.
+ */
+function removeFolder(dir: string): Promise<void> {
+  return fs.rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import sharp from 'sharp';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../../shared/errors.js';
 import type { DatasetStatus } from '../../shared/types.js';
 import { fixtureExpect, makeManyImages, makeMessyFolder, pattern } from './fixtures.js';
@@ -364,5 +364,39 @@ describe('thumbnails, originals and removal', () => {
     expect(h.service.remove(id)).toBe(true);
     await h.service.close();
     expect(fs.existsSync(folder)).toBe(false);
+  });
+
+  it('deletes an uploaded copy and its thumbnails even while thumbnails are still being made', async () => {
+    const importId = 'imp-race01';
+    for (let i = 0; i < 40; i++) {
+      const png = await sharp({
+        create: { width: 48, height: 40, channels: 3, background: { r: i * 6, g: 255 - i * 6, b: 77 } },
+      })
+        .png()
+        .toBuffer();
+      await h.service.importFile({
+        importId,
+        relPath: [`${i}.png`],
+        bytes: png.length,
+        body: Readable.from([png]),
+      });
+    }
+    const folder = path.join(h.dataDir, 'imports', importId);
+    const { id } = await h.service.add({ path: folder });
+    await h.service.waitForScan(id);
+    const { files } = h.service.files({ id });
+    expect(files).toHaveLength(40);
+    const errors = vi.spyOn(console, 'error');
+    // The grid asks for every thumbnail; the dataset is removed while they are made.
+    const asked = files.map((f) => h.service.thumbnail(id, f.id).catch(() => null));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(h.service.remove(id)).toBe(true);
+    await Promise.all(asked);
+    await h.service.close();
+    expect(fs.existsSync(folder)).toBe(false);
+    expect(fs.existsSync(path.join(h.dataDir, 'datasets', id))).toBe(false);
+    // Every clean-up finished on its first go (a failed one leaves files until the next start).
+    expect(errors.mock.calls.filter(([m]) => String(m).includes('clean-up failed'))).toEqual([]);
+    errors.mockRestore();
   });
 });
