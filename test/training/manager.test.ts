@@ -122,6 +122,28 @@ describe('resuming after a crash', () => {
     expect(steps).toEqual(Array.from({ length: steps.length }, (_, i) => (i + 1) * 2));
     expect(s.runs.checkpoints(run.id).map((c) => c.step)).toEqual([saved!.step, expect.any(Number)]);
   });
+
+  it('does not continue from such a file when the curve points before it were lost', async () => {
+    const { s, datasetId } = await studioWithDataset();
+    const run = await s.training.start({ datasetId, config: { ...tiny, keepCheckpoints: 5 } });
+    await untilStep(s, run.id, 6);
+    await s.training.pause(run.id);
+    const [saved] = s.runs.checkpoints(run.id);
+    const file = path.join(s.options.dataDir, 'runs', run.id, saved!.file);
+    // As if the process died after renaming the checkpoint into place, with its last points unsaved.
+    s.runs.removeCheckpoint(run.id, saved!.step);
+    s.runs.truncateAfter(run.id, 2);
+    s.runs.update(run.id, { status: 'interrupted', step: 2 });
+    await s.training.resume(run.id);
+    await untilStep(s, run.id, saved!.step + 2);
+    await s.training.pause(run.id);
+    // Trained again from the start: the curves have no gap, and the file is gone.
+    const steps = s.runs.metrics(run.id, ['dLoss'], 100_000)['dLoss']!.map((p) => p.step);
+    expect(steps).toEqual(Array.from({ length: steps.length }, (_, i) => (i + 1) * 2));
+    expect(steps.at(-1)).toBeGreaterThan(saved!.step);
+    expect(fs.existsSync(file)).toBe(false);
+    expect(s.runs.checkpoints(run.id).map((c) => c.step)).not.toContain(saved!.step);
+  });
 });
 
 describe('opening a data folder', () => {

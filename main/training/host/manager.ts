@@ -361,15 +361,22 @@ export class TrainingManager {
 
   /**
    * A process killed between a checkpoint's rename and its message leaves a complete checkpoint
-   * file (written atomically) that the store does not know: record it, so resuming loses nothing.
+   * file (written atomically) that the store does not know. It is recorded when the store holds
+   * the run's curves up to its step, so resuming loses nothing. Otherwise the curve points before
+   * it died with the process (the message's handler would have saved them first): continuing
+   * from it would leave a gap in the curves, so it is deleted and those steps are trained again
+   * from the checkpoint before.
    */
   private registerCheckpointFiles(runId: string, dir: string): void {
     const folder = path.join(dir, 'checkpoints');
     if (!fs.existsSync(folder)) return;
     const known = new Set(this.opts.runs.checkpoints(runId).map((c) => c.step));
+    const recordedStep = this.require(runId).step;
     for (const name of fs.readdirSync(folder)) {
       const step = checkpointStep(name);
-      if (step !== null && !known.has(step)) this.opts.runs.addCheckpoint(runId, step, `checkpoints/${name}`);
+      if (step === null || known.has(step)) continue;
+      if (step <= recordedStep) this.opts.runs.addCheckpoint(runId, step, `checkpoints/${name}`);
+      else fs.rmSync(path.join(folder, name), { force: true });
     }
   }
 
