@@ -1,19 +1,12 @@
 import {
-  backend_util,
   type Conv2DBackpropFilterAttrs,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { nhwcConvInfo } from './conv-info.js';
 import { filterGradPadding } from './geometry.js';
-import {
-  conv2dExplicit,
-  cropSpatial,
-  release,
-  transpose,
-  type Shape4,
-  type WasmBackendLike,
-} from './wasm-calls.js';
+import { conv2dExplicit, cropSpatial, release, transpose, type WasmBackendLike } from './wasm-calls.js';
 
 /**
  * Conv2DBackpropFilter for the wasm backend, which has none (its Conv3DBackpropFilterV2 is wrong
@@ -31,19 +24,7 @@ export function conv2dBackpropFilter(
   dy: TensorInfo,
   attrs: Conv2DBackpropFilterAttrs,
 ): TensorInfo {
-  if (attrs.dataFormat === 'NCHW') {
-    throw new Error('Conv2DBackpropFilter on wasm supports NHWC only.');
-  }
-  const info = backend_util.computeConv2DInfo(
-    x.shape as Shape4,
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = nhwcConvInfo('Conv2DBackpropFilter on wasm', x.shape, attrs.filterShape, attrs);
   const { inHeight, inWidth, outHeight, outWidth, filterHeight, filterWidth } = info;
   const rows = filterGradPadding(inHeight, outHeight, filterHeight, info.strideHeight, info.padInfo.top);
   const cols = filterGradPadding(inWidth, outWidth, filterWidth, info.strideWidth, info.padInfo.left);

@@ -1,11 +1,11 @@
 import {
-  backend_util,
   type Conv2DBackpropInputAttrs,
   type KernelConfig,
   type KernelFunc,
   type NamedTensorInfoMap,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { nhwcConvInfo } from './conv-info.js';
 import { axisPhases, axisWindow, type AxisPhase } from './geometry.js';
 import {
   conv2dExplicit,
@@ -188,16 +188,7 @@ export function conv2dBackpropInput(
   filter: TensorInfo,
   attrs: Conv2DBackpropInputAttrs,
 ): TensorInfo {
-  const info = backend_util.computeConv2DInfo(
-    attrs.inputShape,
-    filter.shape as Shape4,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = nhwcConvInfo('Conv2DBackpropInput on wasm', attrs.inputShape, filter.shape, attrs);
   const { batchSize, inHeight, inWidth, inChannels, strideHeight: sh, strideWidth: sw } = info;
   const dxShape: Shape4 = [batchSize, inHeight, inWidth, inChannels];
   const rowPhases = axisPhases(inHeight, info.filterHeight, sh, info.padInfo.top);

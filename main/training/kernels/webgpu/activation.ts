@@ -1,6 +1,5 @@
-import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';
 import { webgpuKernelNames } from './names.js';
-import { floats, runFlat, sizeOf, type WebGpuBackendLike } from './program.js';
+import { elementwiseKernelConfig, floats } from './program.js';
 
 /**
  * The input gradient of an activation from its output y, in one dispatch instead of tfjs's two
@@ -16,32 +15,15 @@ export interface ActivationGradAttrs {
   slope?: number;
 }
 
-const activationGradKernelName = webgpuKernelNames.activationGrad;
-
 const derivative: Record<ActivationGradKind, string> = {
   step: 'select(uniforms.slope, 1.0, y[index] > 0.0)',
   tanh: '1.0 - y[index] * y[index]',
 };
 
-export const activationGradConfig: KernelConfig = {
-  kernelName: activationGradKernelName,
-  backendName: 'webgpu',
-  kernelFunc: (({ inputs, attrs, backend }) => {
-    const { dy, y } = inputs;
-    if (dy === undefined || y === undefined) throw new Error(`${activationGradKernelName} needs dy and y.`);
-    const { kind, slope = 0 } = attrs as unknown as ActivationGradAttrs;
-    return runFlat(
-      backend as unknown as WebGpuBackendLike,
-      {
-        key: `activation-grad-${kind}`,
-        outputShape: [...dy.shape],
-        inputs: ['dy', 'y'],
-        uniforms: 'slope : f32,',
-        code: `result[index] = dy[index] * (${derivative[kind]});`,
-      },
-      sizeOf(dy.shape),
-      [dy, y],
-      floats(slope),
-    );
-  }) as KernelFunc,
-};
+export const activationGradConfig = elementwiseKernelConfig<ActivationGradAttrs>({
+  kernelName: webgpuKernelNames.activationGrad,
+  inputs: ['dy', 'y'],
+  key: ({ kind }) => `activation-grad-${kind}`,
+  uniforms: { fields: 'slope : f32,', values: ({ slope = 0 }) => floats(slope) },
+  code: ({ kind }) => `result[index] = dy[index] * (${derivative[kind]});`,
+});

@@ -1,10 +1,10 @@
 import {
-  backend_util,
   type Conv2DBackpropFilterAttrs,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { nhwcConvInfo } from '../conv-info.js';
 import { groupReduce } from './group-reduce.js';
 import { ints, release, runFlat, type WebGpuBackendLike } from './program.js';
 
@@ -90,17 +90,7 @@ export function conv2dBackpropFilterWebgpu(
   dy: TensorInfo,
   attrs: Conv2DBackpropFilterAttrs,
 ): TensorInfo {
-  if (attrs.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter on webgpu supports NHWC only.');
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+  const info = nhwcConvInfo('Conv2DBackpropFilter on webgpu', x.shape, attrs.filterShape, attrs);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight, filterWidth } = info;
   const tileIn = tileOf(inChannels);

@@ -1,6 +1,6 @@
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { webgpuKernelNames } from './names.js';
-import { ints, runFlat, sizeOf, type WebGpuBackendLike } from './program.js';
+import { elementwiseKernelConfig, ints, sizeOf } from './program.js';
 
 /**
  * Batch norm's element-wise halves as one dispatch each, for x [G·M, …, C] in G groups with
@@ -11,19 +11,8 @@ import { ints, runFlat, sizeOf, type WebGpuBackendLike } from './program.js';
  * batch norm in training mode. tfjs would run five and about ten broadcast ops for these.
  */
 
-const batchNormApplyKernelName = webgpuKernelNames.batchNormApply;
-const batchNormGradKernelName = webgpuKernelNames.batchNormGrad;
-
 export interface BatchNormAttrs {
   groups: number;
-}
-
-function need(inputs: Record<string, TensorInfo | undefined>, names: string[], kernel: string): TensorInfo[] {
-  return names.map((name) => {
-    const t = inputs[name];
-    if (t === undefined) throw new Error(`${kernel} needs input ${name}.`);
-    return t;
-  });
 }
 
 /** Group and channel of element `index`, for the code below. */
@@ -32,61 +21,29 @@ const coordinates = `
   let c = index % C;
   let gc = (index / uniforms.groupSize) * C + c;`;
 
-function run(
-  backend: WebGpuBackendLike,
-  key: string,
-  names: string[],
-  body: string,
-  inputs: TensorInfo[],
-  groups: number,
-): TensorInfo {
-  const x = inputs[0] as TensorInfo;
-  const size = sizeOf(x.shape);
-  const channels = x.shape[x.shape.length - 1] ?? 1;
-  return runFlat(
-    backend,
-    {
-      key,
-      outputShape: [...x.shape],
-      inputs: names,
-      uniforms: 'C : i32, groupSize : i32,',
-      code: coordinates + body,
-    },
-    size,
-    inputs,
-    ints(channels, size / groups),
-  );
-}
-
-const applyInputs = ['x', 'mean', 'invStd', 'gamma', 'beta'];
-const gradInputs = ['dy', 'x', 'mean', 'invStd', 'gamma', 'meanDy', 'meanDyXc'];
-
-export const batchNormApplyConfig: KernelConfig = {
-  kernelName: batchNormApplyKernelName,
-  backendName: 'webgpu',
-  kernelFunc: (({ inputs, attrs, backend }) =>
-    run(
-      backend as unknown as WebGpuBackendLike,
-      'batch-norm-apply',
-      applyInputs,
-      'result[index] = (x[index] - mean[gc]) * (invStd[gc] * gamma[c]) + beta[c];',
-      need(inputs, applyInputs, batchNormApplyKernelName),
-      (attrs as unknown as BatchNormAttrs).groups,
-    )) as KernelFunc,
+/** C and the elements per group, from x (or dy, shaped alike) in `groups` groups. */
+const groupUniforms = {
+  fields: 'C : i32, groupSize : i32,',
+  values: ({ groups }: BatchNormAttrs, x: TensorInfo) =>
+    ints(x.shape[x.shape.length - 1] ?? 1, sizeOf(x.shape) / groups),
 };
 
-export const batchNormGradConfig: KernelConfig = {
-  kernelName: batchNormGradKernelName,
-  backendName: 'webgpu',
-  kernelFunc: (({ inputs, attrs, backend }) =>
-    run(
-      backend as unknown as WebGpuBackendLike,
-      'batch-norm-grad',
-      gradInputs,
-      `let s = invStd[gc];
-       let centred = x[index] - mean[gc];
-       result[index] = gamma[c] * s * (dy[index] - meanDy[gc] - centred * s * s * meanDyXc[gc]);`,
-      need(inputs, gradInputs, batchNormGradKernelName),
-      (attrs as unknown as BatchNormAttrs).groups,
-    )) as KernelFunc,
-};
+export const batchNormApplyConfig = elementwiseKernelConfig<BatchNormAttrs>({
+  kernelName: webgpuKernelNames.batchNormApply,
+  inputs: ['x', 'mean', 'invStd', 'gamma', 'beta'],
+  key: () => 'batch-norm-apply',
+  uniforms: groupUniforms,
+  code: () => `${coordinates}
+    result[index] = (x[index] - mean[gc]) * (invStd[gc] * gamma[c]) + beta[c];`,
+});
+
+export const batchNormGradConfig = elementwiseKernelConfig<BatchNormAttrs>({
+  kernelName: webgpuKernelNames.batchNormGrad,
+  inputs: ['dy', 'x', 'mean', 'invStd', 'gamma', 'meanDy', 'meanDyXc'],
+  key: () => 'batch-norm-grad',
+  uniforms: groupUniforms,
+  code: () => `${coordinates}
+    let s = invStd[gc];
+    let centred = x[index] - mean[gc];
+    result[index] = gamma[c] * s * (dy[index] - meanDy[gc] - centred * s * s * meanDyXc[gc]);`,
+});

@@ -1,6 +1,6 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { webgpuKernelNames } from './names.js';
-import { floats, ints, release, runFlat, sizeOf, type WebGpuBackendLike } from './program.js';
+import { floats, ints, need, release, runFlat, sizeOf, type WebGpuBackendLike } from './program.js';
 
 /**
  * Per-group reductions over every axis but the last, for batch norm and bias gradients:
@@ -151,11 +151,7 @@ export const groupReduceConfig: KernelConfig = {
   backendName: 'webgpu',
   kernelFunc: (({ inputs, attrs, backend }) => {
     const { groups, mode, scale, eps } = attrs as unknown as GroupReduceAttrs;
-    const ordered = groupReduceInputs(mode).map((name) => {
-      const t = inputs[name];
-      if (t === undefined) throw new Error(`${groupReduceKernelName} (${mode}) needs input ${name}.`);
-      return t;
-    });
+    const ordered = need(inputs, groupReduceInputs(mode), `${groupReduceKernelName} (${mode})`);
     return groupReduce(backend as unknown as WebGpuBackendLike, ordered, mode, groups, { scale, eps });
   }) as KernelFunc,
 };

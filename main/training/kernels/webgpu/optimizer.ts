@@ -1,6 +1,5 @@
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { webgpuKernelNames } from './names.js';
-import { floats, runFlat, sizeOf, type WebGpuBackendLike } from './program.js';
+import { elementwiseKernelConfig, floats } from './program.js';
 
 /**
  * Parameter updates as one or two dispatches per parameter tensor instead of a dozen: tfjs runs
@@ -11,10 +10,6 @@ import { floats, runFlat, sizeOf, type WebGpuBackendLike } from './program.js';
  *   GanAdamApply:   p − stepSize · m / (√v + ε), reading the updated moments
  *   GanLerp:        a + (b − a)·t (the EMA of the generator: t = 1 − decay)
  */
-
-const adamMomentsKernelName = webgpuKernelNames.adamMoments;
-const adamApplyKernelName = webgpuKernelNames.adamApply;
-const lerpKernelName = webgpuKernelNames.lerp;
 
 export interface AdamMomentsAttrs {
   beta1: number;
@@ -30,87 +25,36 @@ export interface LerpAttrs {
   t: number;
 }
 
-function input(inputs: Record<string, TensorInfo | undefined>, name: string, kernel: string): TensorInfo {
-  const t = inputs[name];
-  if (t === undefined) throw new Error(`${kernel} needs input ${name}.`);
-  return t;
-}
+export const adamMomentsConfig = elementwiseKernelConfig<AdamMomentsAttrs>({
+  kernelName: webgpuKernelNames.adamMoments,
+  inputs: ['moments', 'grad'],
+  key: () => 'adam-moments',
+  uniforms: { fields: 'beta1 : f32, beta2 : f32,', values: ({ beta1, beta2 }) => floats(beta1, beta2) },
+  code: () => `
+    let n = uniforms.count / 2;
+    if (index < n) {
+      result[index] = uniforms.beta1 * moments[index] + (1.0 - uniforms.beta1) * grad[index];
+    } else {
+      let g = grad[index - n];
+      result[index] = uniforms.beta2 * moments[index] + (1.0 - uniforms.beta2) * g * g;
+    }`,
+});
 
-export const adamMomentsConfig: KernelConfig = {
-  kernelName: adamMomentsKernelName,
-  backendName: 'webgpu',
-  kernelFunc: (({ inputs, attrs, backend }) => {
-    const moments = input(inputs, 'moments', adamMomentsKernelName);
-    const grad = input(inputs, 'grad', adamMomentsKernelName);
-    const { beta1, beta2 } = attrs as unknown as AdamMomentsAttrs;
-    const n = sizeOf(grad.shape);
-    return runFlat(
-      backend as unknown as WebGpuBackendLike,
-      {
-        key: 'adam-moments',
-        outputShape: [...moments.shape],
-        inputs: ['moments', 'grad'],
-        uniforms: 'beta1 : f32, beta2 : f32,',
-        code: `
-          let n = uniforms.count / 2;
-          if (index < n) {
-            result[index] = uniforms.beta1 * moments[index] + (1.0 - uniforms.beta1) * grad[index];
-          } else {
-            let g = grad[index - n];
-            result[index] = uniforms.beta2 * moments[index] + (1.0 - uniforms.beta2) * g * g;
-          }`,
-      },
-      2 * n,
-      [moments, grad],
-      floats(beta1, beta2),
-    );
-  }) as KernelFunc,
-};
+export const adamApplyConfig = elementwiseKernelConfig<AdamApplyAttrs>({
+  kernelName: webgpuKernelNames.adamApply,
+  inputs: ['param', 'moments'],
+  key: () => 'adam-apply',
+  uniforms: { fields: 'stepSize : f32, eps : f32,', values: ({ stepSize, eps }) => floats(stepSize, eps) },
+  code: () => `
+    let m = moments[index];
+    let v = moments[index + uniforms.count];
+    result[index] = param[index] - uniforms.stepSize * (m / (sqrt(v) + uniforms.eps));`,
+});
 
-export const adamApplyConfig: KernelConfig = {
-  kernelName: adamApplyKernelName,
-  backendName: 'webgpu',
-  kernelFunc: (({ inputs, attrs, backend }) => {
-    const param = input(inputs, 'param', adamApplyKernelName);
-    const moments = input(inputs, 'moments', adamApplyKernelName);
-    const { stepSize, eps } = attrs as unknown as AdamApplyAttrs;
-    return runFlat(
-      backend as unknown as WebGpuBackendLike,
-      {
-        key: 'adam-apply',
-        outputShape: [...param.shape],
-        inputs: ['param', 'moments'],
-        uniforms: 'stepSize : f32, eps : f32,',
-        code: `
-          let m = moments[index];
-          let v = moments[index + uniforms.count];
-          result[index] = param[index] - uniforms.stepSize * (m / (sqrt(v) + uniforms.eps));`,
-      },
-      sizeOf(param.shape),
-      [param, moments],
-      floats(stepSize, eps),
-    );
-  }) as KernelFunc,
-};
-
-export const lerpConfig: KernelConfig = {
-  kernelName: lerpKernelName,
-  backendName: 'webgpu',
-  kernelFunc: (({ inputs, attrs, backend }) => {
-    const a = input(inputs, 'a', lerpKernelName);
-    const b = input(inputs, 'b', lerpKernelName);
-    return runFlat(
-      backend as unknown as WebGpuBackendLike,
-      {
-        key: 'lerp',
-        outputShape: [...a.shape],
-        inputs: ['a', 'b'],
-        uniforms: 't : f32,',
-        code: 'result[index] = a[index] + (b[index] - a[index]) * uniforms.t;',
-      },
-      sizeOf(a.shape),
-      [a, b],
-      floats((attrs as unknown as LerpAttrs).t),
-    );
-  }) as KernelFunc,
-};
+export const lerpConfig = elementwiseKernelConfig<LerpAttrs>({
+  kernelName: webgpuKernelNames.lerp,
+  inputs: ['a', 'b'],
+  key: () => 'lerp',
+  uniforms: { fields: 't : f32,', values: ({ t }) => floats(t) },
+  code: () => 'result[index] = a[index] + (b[index] - a[index]) * uniforms.t;',
+});

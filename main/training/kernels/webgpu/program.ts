@@ -1,4 +1,4 @@
-import type { DataType, TensorInfo } from '@tensorflow/tfjs-core';
+import type { DataType, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 
 /**
  * The slice of tfjs-backend-webgpu these kernels use, declared here so that importing them loads
@@ -97,4 +97,56 @@ export function release(backend: WebGpuBackendLike, ...infos: TensorInfo[]): voi
 /** Number of elements of a shape. */
 export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
+}
+
+/** A kernel's named inputs in the order given, or which one is missing. */
+export function need(
+  inputs: Record<string, TensorInfo | undefined>,
+  names: readonly string[],
+  kernel: string,
+): TensorInfo[] {
+  return names.map((name) => {
+    const t = inputs[name];
+    if (t === undefined) throw new Error(`${kernel} needs input ${name}.`);
+    return t;
+  });
+}
+
+/**
+ * A 'webgpu' kernel of one element-wise dispatch: an invocation per element of the output, which
+ * is shaped like the first input. Its WGSL may depend on the attributes (then so must its key).
+ */
+export interface ElementwiseKernel<A> {
+  kernelName: string;
+  /** Input array names, in the order the code reads them; the first gives the output's shape. */
+  inputs: readonly string[];
+  key(attrs: A): string;
+  code(attrs: A): string;
+  /** WGSL uniform fields after `count : i32`, and their values from the attributes and first input. */
+  uniforms?: { fields: string; values(attrs: A, first: TensorInfo): UniformData[] };
+}
+
+export function elementwiseKernelConfig<A>(kernel: ElementwiseKernel<A>): KernelConfig {
+  return {
+    kernelName: kernel.kernelName,
+    backendName: 'webgpu',
+    kernelFunc: (({ inputs, attrs, backend }) => {
+      const named = need(inputs, kernel.inputs, kernel.kernelName);
+      const first = named[0] as TensorInfo;
+      const a = attrs as unknown as A;
+      return runFlat(
+        backend as unknown as WebGpuBackendLike,
+        {
+          key: kernel.key(a),
+          outputShape: [...first.shape],
+          inputs: [...kernel.inputs],
+          uniforms: kernel.uniforms?.fields,
+          code: kernel.code(a),
+        },
+        sizeOf(first.shape),
+        named,
+        kernel.uniforms?.values(a, first),
+      );
+    }) as KernelFunc,
+  };
 }
