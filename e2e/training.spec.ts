@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test, expect } from './fixtures.js';
 import { writeImageFolder } from './image-folder.js';
+import { RunsPage } from './pages/runs-page.js';
 import { StudioPage } from './pages/studio-page.js';
 import { TrainPage } from './pages/train-page.js';
 
@@ -67,6 +69,52 @@ test('train: start a run, watch the chart and grid update, pause, resume, stop',
     await expect(table).toContainText('renamed through the API');
     await expect(table).toContainText('api');
   } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+});
+
+test('a run started in a terminal shows in the open app and follows its training live', async ({
+  page,
+  serve,
+}) => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-studio-terminal-'));
+  await writeImageFolder(folder, 24, 32);
+  const studio = new StudioPage(page);
+  await studio.open(serve.url);
+  await studio.goTo('Runs');
+
+  // Another process on the same data folder, as a user would type it.
+  const cli = spawn(
+    process.execPath,
+    [
+      'bin/gan-studio.js',
+      'train',
+      '--data',
+      folder,
+      '--data-dir',
+      serve.dataDir,
+      '--name',
+      'From the terminal',
+      ...['--resolution', '32', '--steps', '100000', '--batch-size', '4', '--width', '0.125'],
+      ...['--latent-size', '16', '--metrics-every', '2', '--backend', 'wasm', '--threads', '1'],
+    ],
+    { stdio: 'ignore' },
+  );
+  const exited = new Promise((resolve) => cli.on('exit', resolve));
+  try {
+    const runs = new RunsPage(page);
+    // No reload: the list hears of the run from the app's own events.
+    await expect(runs.row('From the terminal')).toBeVisible({ timeout: 60_000 });
+    await page.getByRole('link', { name: 'From the terminal', exact: true }).click();
+    const train = new TrainPage(page);
+    await expect(train.status).toHaveText('running', { timeout: 60_000 });
+    const points = async () => Number(await train.lossChart.getAttribute('data-points'));
+    const before = await points();
+    await expect.poll(points, { timeout: 60_000 }).toBeGreaterThan(before);
+    await expect.poll(() => train.step(), { timeout: 60_000 }).toBeGreaterThan(0);
+  } finally {
+    cli.kill('SIGKILL');
+    await exited;
     fs.rmSync(folder, { recursive: true, force: true });
   }
 });

@@ -107,8 +107,13 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
   }
 }
 
-function openStudio(dataDir: string | undefined): Studio {
-  return new Studio({ dataDir: path.resolve(dataDir ?? defaultDataDir()), shell: 'serve' });
+/** A Studio for one command; `serve` also follows runs other processes train, for its UI. */
+function openStudio(dataDir: string | undefined, { followOutsideRuns = false } = {}): Studio {
+  return new Studio({
+    dataDir: path.resolve(dataDir ?? defaultDataDir()),
+    shell: 'serve',
+    followOutsideRuns,
+  });
 }
 
 /**
@@ -173,7 +178,7 @@ async function serve(args: string[]): Promise<void> {
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port must be a number from 0 to 65535, not "${values.port}".`);
-  const studio = openStudio(values['data-dir']);
+  const studio = openStudio(values['data-dir'], { followOutsideRuns: true });
   const server = await startServer({
     studio,
     staticDir: rendererDir,

@@ -19,6 +19,7 @@ import { createHandlers } from './handlers.js';
 import { createRouter, type Router } from './router.js';
 import { MediaResolver } from './media.js';
 import { LatentService } from '../latent/service.js';
+import { OutsideRuns } from '../runs/outside-runs.js';
 import type { BackendName } from '../../shared/config.js';
 
 export interface StudioOptions {
@@ -28,6 +29,11 @@ export interface StudioOptions {
   maxConcurrentRuns?: number;
   /** Backend of the latent explorer's generator workers: 'auto' unless a test pins one. */
   latentBackend?: 'auto' | BackendName;
+  /**
+   * Send events for runs other processes train on this data folder (default true): a UI shows
+   * them live. One-shot CLI commands have no one to tell.
+   */
+  followOutsideRuns?: boolean;
 }
 
 /** The default data folder, shared by the desktop app and the CLI (Electron's userData). */
@@ -72,6 +78,8 @@ export class Studio {
   readonly runs: RunStore;
   readonly datasets: DatasetService;
   readonly training: TrainingManager;
+  /** Null where no UI listens (CLI commands other than serve). */
+  readonly outsideRuns: OutsideRuns | null = null;
   /** Past runs: the list, a run's story, comparisons and exports. */
   readonly runService: RunsService;
   /** A run's generator: the latent explorer, exports and generated data sets. */
@@ -119,6 +127,13 @@ export class Studio {
       appVersion: appVersion(),
       busy: () => this.training.activeCount > 0,
     });
+    if (options.followOutsideRuns ?? true) {
+      this.outsideRuns = new OutsideRuns({
+        runs: this.runs,
+        emit: this.events.emit,
+        trainsHere: (id) => this.training.trainsHere(id),
+      });
+    }
     this.runService = new RunsService({
       runs: this.runs,
       datasets: { get: (id) => datasetStore.get(id) },
@@ -167,6 +182,7 @@ export class Studio {
   }
 
   async close(): Promise<void> {
+    this.outsideRuns?.close();
     this.calibrator.close();
     await this.latent.close();
     await this.training.close();

@@ -239,6 +239,25 @@ export class MetricStore {
     );
   }
 
+  /**
+   * The newest rows past a step, at most `limit` steps of each metric, merged by step in step
+   * order: what another process recorded since a watcher last looked (outside-runs.ts).
+   */
+  after(runId: string, step: number, limit: number): MetricRow[] {
+    const query = this.conn.prepare<[string, string, number, number], [number, number, number]>(
+      'SELECT step, wall_time, value FROM metrics WHERE run_id = ? AND name = ? AND step > ? ORDER BY step DESC LIMIT ?',
+    );
+    const rows = new Map<number, MetricRow>();
+    for (const { name } of this.names(runId)) {
+      for (const [s, wall, value] of query.raw().all(runId, name, step, limit)) {
+        const row = rows.get(s) ?? { step: s, wallTime: wall, values: {} };
+        row.values[name] = value;
+        rows.set(s, row);
+      }
+    }
+    return [...rows.values()].sort((a, b) => a.step - b.step);
+  }
+
   /** Every recorded point of one metric, in step order. */
   points(runId: string, name: string): { step: number[]; wall: number[]; value: number[] } {
     const rows = this.conn

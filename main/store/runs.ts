@@ -125,6 +125,14 @@ export class RunStore {
     return row ? toRecord(row) : undefined;
   }
 
+  /** Runs whose row changed after `ms` (a step saved, a status, a rename), oldest change first. */
+  changedSince(ms: number): RunRecord[] {
+    return this.conn
+      .prepare<[number], RunRow>(`${selectRun} WHERE r.updated_at > ? ORDER BY r.updated_at`)
+      .all(ms)
+      .map(toRecord);
+  }
+
   create(run: NewRun): RunRecord {
     const id = newId('run-');
     const now = Date.now();
@@ -261,6 +269,11 @@ export class RunStore {
       series[name] = step.map((s, i) => ({ step: s, value: value[i]! }));
     }
     return series;
+  }
+
+  /** The newest rows past a step (at most `limit` steps of each metric), in step order. */
+  metricsAfter(runId: string, step: number, limit: number): MetricRow[] {
+    return this.metricStore.after(runId, step, limit);
   }
 
   addSample(runId: string, step: number, file: string): void {

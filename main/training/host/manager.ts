@@ -676,6 +676,11 @@ export class TrainingManager {
     return deleted;
   }
 
+  /** Whether this process trains the run (queued or running here). */
+  trainsHere(id: string): boolean {
+    return this.active.has(id) || this.queue.includes(id);
+  }
+
   /** Runs training in this process now (a speed measured meanwhile is marked as such). */
   get activeCount(): number {
     return this.active.size;
