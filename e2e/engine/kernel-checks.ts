@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { groupReduceInputs, type GroupReduceMode } from '../../main/training/kernels/webgpu/group-reduce.js';
 import { webgpuKernelNames as names } from '../../main/training/kernels/webgpu/names.js';
+import { stepLosses, type LossKind, type StepLosses } from '../../main/training/engine/losses.js';
 import { maxRelativeError, randomValues } from '../../test/common/synthetic.js';
 
 /**
@@ -50,6 +51,8 @@ async function compare(
 }
 
 const modes: GroupReduceMode[] = ['mean', 'sum', 'centredSquare', 'invStd', 'centredProduct', 'dot'];
+const lossKinds: LossKind[] = ['bce', 'minimax', 'hinge'];
+
 /** Every reduction is checked with a scale, and invStd with batch norm's epsilon. */
 const reduceScale = 2.5;
 const reduceEps = 1e-5;
@@ -287,6 +290,28 @@ export async function kernelChecks(use: Use): Promise<KernelCheck[]> {
         },
       ),
     );
+  }
+
+  // A step's losses, against the engine's own (engine/losses.ts) on cpu. Logits spread wide
+  // enough that hinge's margins fall on both sides and softplus meets large arguments.
+  for (const kind of lossKinds) {
+    const n = 37;
+    const logits = random([2 * n, 1], 18);
+    logits.data.forEach((v, i) => (logits.data[i] = v * 12));
+    const gLogits = random([n, 1], 19);
+    gLogits.data.forEach((v, i) => (gLogits.data[i] = v * 12));
+    const inputs = { d: logits, g: gLogits };
+    // The same function on both backends: it takes the fused kernels on webgpu only.
+    const losses = (pick: (l: StepLosses, g: tf.Tensor) => tf.Tensor) => (t: tf.NamedTensorMap) =>
+      tf.tidy(() => pick(stepLosses(kind, t['d'] as tf.Tensor), t['g'] as tf.Tensor));
+    const cases = {
+      [`${names.lossGrad} ${kind} discriminator`]: losses((l) => l.dGrad),
+      [`${names.lossGrad} ${kind} generator`]: losses((l, g) => l.generator(g).gGrad),
+      [`${names.lossMetrics} ${kind}`]: losses((l, g) => l.generator(g).metrics),
+    };
+    for (const [kernel, f] of Object.entries(cases)) {
+      add(kernel, `[${2 * n}, 1], [${n}, 1]`, await compare(use, inputs, f, f));
+    }
   }
   return checks;
 }

@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { webgpuKernelNames } from '../kernels/webgpu/names.js';
+import { onWebgpu } from './device.js';
 import { tidy } from './tidy.js';
 
 /**
@@ -66,4 +68,50 @@ export function generatorLoss(kind: LossKind, logits: tf.Tensor): LossAndGrad {
     loss: tf.neg(tf.mean(logits)) as tf.Scalar,
     dLogits: tf.fill(logits.shape, -1 / logits.size),
   }));
+}
+
+/** A training step's losses: D's gradient now, G's gradient and the metrics once D has judged G. */
+export interface StepLosses {
+  /** d loss / d logits for D's [real; fake] logits. */
+  dGrad: tf.Tensor;
+  /** From D's logits for G's images after D's update: G's gradient, and the step's metrics. */
+  generator(logits: tf.Tensor): { gGrad: tf.Tensor; metrics: tf.Tensor1D };
+}
+
+/**
+ * The losses of a step from D's logits on [real; fake]: the metrics are [dLoss, gLoss, mean D(x),
+ * mean D(G(z)) before and after D's update], D(·) = σ(logit). On webgpu three fused dispatches
+ * (kernels/webgpu/loss.ts); elsewhere the functions above.
+ */
+export function stepLosses(kind: LossKind, dLogits: tf.Tensor): StepLosses {
+  if (onWebgpu()) {
+    const run = (name: string, inputs: tf.NamedTensorMap, attrs: object) =>
+      tf.engine().runKernel(name, inputs, attrs as tf.NamedAttrMap) as tf.Tensor;
+    return {
+      dGrad: run(webgpuKernelNames.lossGrad, { logits: dLogits }, { kind, role: 'discriminator' }),
+      generator: (logits) => ({
+        gGrad: run(webgpuKernelNames.lossGrad, { logits }, { kind, role: 'generator' }),
+        metrics: run(webgpuKernelNames.lossMetrics, { d: dLogits, g: logits }, { kind }) as tf.Tensor1D,
+      }),
+    };
+  }
+  const [realLogits, fakeLogits] = tf.split(dLogits, 2, 0) as [tf.Tensor, tf.Tensor];
+  const lossReal = discriminatorRealLoss(kind, realLogits);
+  const lossFake = discriminatorFakeLoss(kind, fakeLogits);
+  return {
+    dGrad: tf.concat([lossReal.dLogits, lossFake.dLogits], 0),
+    generator: (logits) => {
+      const lossG = generatorLoss(kind, logits);
+      return {
+        gGrad: lossG.dLogits,
+        metrics: tf.stack([
+          tf.add(lossReal.loss, lossFake.loss),
+          lossG.loss,
+          tf.mean(tf.sigmoid(realLogits)),
+          tf.mean(tf.sigmoid(fakeLogits)),
+          tf.mean(tf.sigmoid(logits)),
+        ]) as tf.Tensor1D,
+      };
+    },
+  };
 }

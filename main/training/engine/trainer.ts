@@ -9,7 +9,7 @@ import { generateImages, referenceBatch, referenceLatents } from './generator.js
 import { tileImages, type RgbImage } from './grid.js';
 import { gridDiversity, swd, swdImageCount, trainingSubset } from './quality.js';
 import type { ImageSet } from './swd.js';
-import { discriminatorFakeLoss, discriminatorRealLoss, generatorLoss } from './losses.js';
+import { stepLosses } from './losses.js';
 import { buildDiscriminator, buildGenerator, type ModelShape } from './models.js';
 import { Network, type ParamValues } from './network.js';
 import { Rng } from './rng.js';
@@ -195,10 +195,8 @@ export class GanTrainer {
         fakeIn = b.y;
       }
       const d1 = this.discriminator.forward(tf.concat([realIn, fakeIn], 0), 2);
-      const [realLogits, fakeLogits] = tf.split(d1.y, 2, 0) as [tf.Tensor, tf.Tensor];
-      const lossReal = discriminatorRealLoss(loss, realLogits);
-      const lossFake = discriminatorFakeLoss(loss, fakeLogits);
-      const dBack = this.discriminator.backward(d1.tape, tf.concat([lossReal.dLogits, lossFake.dLogits], 0), {
+      const losses = stepLosses(loss, d1.y);
+      const dBack = this.discriminator.backward(d1.tape, losses.dGrad, {
         paramGrads: true,
         inputGrad: false,
       });
@@ -209,8 +207,8 @@ export class GanTrainer {
       // G step through the updated D, reusing G's forward pass.
       const aug = augmenting ? diffAugment(fake, this.augmentPolicy, this.augmentRng) : null;
       const d2 = this.discriminator.forward(aug?.y ?? fake, 1);
-      const lossG = generatorLoss(loss, d2.y);
-      const back = this.discriminator.backward(d2.tape, lossG.dLogits, {
+      const { gGrad, metrics } = losses.generator(d2.y);
+      const back = this.discriminator.backward(d2.tape, gGrad, {
         paramGrads: false,
         inputGrad: true,
       });
@@ -226,13 +224,7 @@ export class GanTrainer {
       tf.dispose(gBack.grads);
       this.ema?.update();
 
-      return tf.stack([
-        tf.add(lossReal.loss, lossFake.loss),
-        lossG.loss,
-        tf.mean(tf.sigmoid(realLogits)),
-        tf.mean(tf.sigmoid(fakeLogits)),
-        tf.mean(tf.sigmoid(d2.y)),
-      ]);
+      return metrics;
     });
     this.stepCount++;
     const step = this.stepCount;

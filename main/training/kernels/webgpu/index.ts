@@ -3,6 +3,7 @@ import { activationGradConfig } from './activation.js';
 import { conv2dBackpropFilterWebgpuConfig } from './backprop-filter.js';
 import { batchNormApplyConfig, batchNormGradConfig } from './batch-norm.js';
 import { groupReduceConfig } from './group-reduce.js';
+import { lossGradConfig, lossMetricsConfig } from './loss.js';
 import { adamApplyConfig, adamMomentsConfig, lerpConfig } from './optimizer.js';
 
 export { webgpuKernelNames } from './names.js';
@@ -15,6 +16,8 @@ const ours: KernelConfig[] = [
   adamApplyConfig,
   lerpConfig,
   activationGradConfig,
+  lossGradConfig,
+  lossMetricsConfig,
 ];
 
 let stockBackpropFilter: KernelConfig | undefined;

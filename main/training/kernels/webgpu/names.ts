@@ -10,4 +10,6 @@ export const webgpuKernelNames = {
   adamApply: 'GanAdamApply',
   lerp: 'GanLerp',
   activationGrad: 'GanActivationGrad',
+  lossGrad: 'GanLossGrad',
+  lossMetrics: 'GanLossMetrics',
 } as const;
