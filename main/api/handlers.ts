@@ -1,4 +1,4 @@
-import { toSummary } from '../store/runs.js';
+import { toCheckpointInfo, toSummary } from '../store/runs.js';
 import { ApiError } from '../../shared/errors.js';
 import type { Handlers } from './router.js';
 import type { Studio } from './studio.js';
@@ -7,8 +7,7 @@ import type { Studio } from './studio.js';
 export function createHandlers(studio: Studio): Handlers {
   const { runs, datasets, training, runService } = studio;
   const { latent } = studio;
-  const checkpointsOf = (id: string) =>
-    runs.checkpoints(id).map(({ step, createdAt, starred }) => ({ step, createdAt, starred }));
+  const checkpointsOf = (id: string) => runs.checkpoints(id).map(toCheckpointInfo);
   const requireRun = (id: string) => {
     const run = runs.get(id);
     if (!run)

@@ -20,7 +20,7 @@ import type {
 } from '../../shared/types.js';
 import { contentTypeOf } from '../api/media.js';
 import { diskFullMessage, isDiskFull } from '../disk-space.js';
-import type { RunStore, RunRecord } from '../store/runs.js';
+import { toCheckpointInfo, type RunStore, type RunRecord } from '../store/runs.js';
 import { runFolder } from '../training/host/manager.js';
 import { maxSeed } from '../training/engine/latent.js';
 import { startWorker } from '../worker-start.js';
@@ -237,7 +237,7 @@ export class LatentService {
         ema: run.config.emaDecay > 0,
         datasetId: run.datasetId,
         datasetName: run.datasetName,
-        checkpoints: checkpoints.map(({ step, createdAt, starred }) => ({ step, createdAt, starred })),
+        checkpoints: checkpoints.map(toCheckpointInfo),
         createdAt: run.createdAt,
       }));
   }

@@ -1,6 +1,6 @@
 import type { Emit } from '../../shared/events.js';
 import type { CheckpointInfo } from '../../shared/types.js';
-import { toSummary, type RunRecord, type RunStore } from '../store/runs.js';
+import { toCheckpointInfo, toSummary, type RunRecord, type RunStore } from '../store/runs.js';
 import { sampleUrl } from '../training/host/manager.js';
 import { trainingSeconds } from './sessions.js';
 
@@ -98,9 +98,7 @@ export class OutsideRuns {
       for (const s of samples)
         emit('run.sample', { runId: run.id, step: s.step, url: sampleUrl(run.id, s.file) });
 
-      const checkpoints: CheckpointInfo[] = runs
-        .checkpoints(run.id)
-        .map(({ step, createdAt, starred }) => ({ step, createdAt, starred }));
+      const checkpoints: CheckpointInfo[] = runs.checkpoints(run.id).map(toCheckpointInfo);
       const checkpointKey = JSON.stringify(checkpoints);
       if (checkpointKey !== before.checkpoints && before.checkpoints !== '') {
         emit('run.checkpoints', { runId: run.id, checkpoints });

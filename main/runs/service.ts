@@ -8,7 +8,7 @@ import type {
   RunSummary,
   SeriesSet,
 } from '../../shared/types.js';
-import { toSummary, type RunRecord, type RunStore } from '../store/runs.js';
+import { toCheckpointInfo, toSummary, type RunRecord, type RunStore } from '../store/runs.js';
 import { configRows, unionOfSteps } from './compare.js';
 import { exportFileName, toCsv, toJson, type ExportSeries } from './export.js';
 import { queryRuns, type RunQuery } from './query.js';
@@ -68,7 +68,7 @@ export class RunsService {
           }
         : null,
       samples: runs.samples(id).map((s) => ({ step: s.step, url: this.opts.sampleUrl(id, s.file) })),
-      checkpoints: runs.checkpoints(id).map(({ step, createdAt, starred }) => ({ step, createdAt, starred })),
+      checkpoints: runs.checkpoints(id).map(toCheckpointInfo),
       history,
       startedAt: history.find((e) => e.kind === 'started')?.at ?? null,
       finishedAt:

@@ -1,6 +1,7 @@
 import { trainConfigSchema, type BackendName, type TrainConfig } from '../../shared/config.js';
 import type {
   BackendStatus,
+  CheckpointInfo,
   MetricSeries,
   RunEvent,
   RunEventKind,
@@ -81,6 +82,11 @@ function toRecord(row: RunRow): RunRecord {
     backendNotes: JSON.parse(row.backend_notes_json) as BackendStatus[],
     owner: row.owner,
   };
+}
+
+/** A stored checkpoint as the API shows it: its file stays in main. */
+export function toCheckpointInfo({ step, createdAt, starred }: CheckpointInfo): CheckpointInfo {
+  return { step, createdAt, starred };
 }
 
 export function toSummary(record: RunRecord): RunSummary {

@@ -12,7 +12,7 @@ import {
 import type { RunStatus, RunSummary } from '../../../shared/types.js';
 import type { Emit } from '../../../shared/events.js';
 import type { RunRecord, RunStore, MetricRow } from '../../store/runs.js';
-import { toSummary } from '../../store/runs.js';
+import { toCheckpointInfo, toSummary } from '../../store/runs.js';
 import type { FromWorker, StartMessage, ToWorker } from '../protocol.js';
 import { startWorker } from '../../worker-start.js';
 import { writeFileAtomic } from '../../atomic-files.js';
@@ -547,9 +547,7 @@ export class TrainingManager {
   }
 
   private emitCheckpoints(runId: string): void {
-    const checkpoints = this.opts.runs
-      .checkpoints(runId)
-      .map(({ step, createdAt, starred }) => ({ step, createdAt, starred }));
+    const checkpoints = this.opts.runs.checkpoints(runId).map(toCheckpointInfo);
     this.opts.emit('run.checkpoints', { runId, checkpoints });
   }
 
