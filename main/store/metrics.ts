@@ -35,6 +35,11 @@ interface Summary {
   lastWall: number;
 }
 
+/** A summary's values in metric_blocks' column order, after run_id, name, width and block. */
+function summaryColumns(b: Summary): number[] {
+  return [b.n, b.sum, b.min, b.minStep, b.max, b.first, b.last, b.lastWall];
+}
+
 function single(step: number, wall: number, value: number): Summary {
   return { n: 1, sum: value, min: value, minStep: step, max: value, first: step, last: step, lastWall: wall };
 }
@@ -103,20 +108,7 @@ export class MetricStore {
            last_step = MAX(last_step, excluded.last_step)`,
       );
       for (const b of blocks.values()) {
-        upsert.run(
-          runId,
-          b.name,
-          b.width,
-          b.block,
-          b.n,
-          b.sum,
-          b.min,
-          b.minStep,
-          b.max,
-          b.first,
-          b.last,
-          b.lastWall,
-        );
+        upsert.run(runId, b.name, b.width, b.block, ...summaryColumns(b));
       }
     });
   }
@@ -180,21 +172,7 @@ export class MetricStore {
           if (b) merge(b, single(s, wall, value));
           else b = single(s, wall, value);
         }
-        if (b)
-          insert.run(
-            runId,
-            name,
-            width,
-            block,
-            b.n,
-            b.sum,
-            b.min,
-            b.minStep,
-            b.max,
-            b.first,
-            b.last,
-            b.lastWall,
-          );
+        if (b) insert.run(runId, name, width, block, ...summaryColumns(b));
       }
     });
   }
