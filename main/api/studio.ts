@@ -9,18 +9,17 @@ import { openDatabase, type Connection } from '../store/database.js';
 import { DatasetStore } from '../store/datasets.js';
 import { RunStore } from '../store/runs.js';
 import { DatasetService } from '../datasets/service.js';
-import { TrainingManager, resolveRunConfig } from '../training/host/manager.js';
+import { TrainingManager, resolveRunConfig, sampleUrl } from '../training/host/manager.js';
 import { Calibrator } from '../training/host/calibration.js';
 import { probeBackends } from '../training/host/probe.js';
 import { RunsService } from '../runs/service.js';
-import { sampleUrl } from '../training/host/manager.js';
 import { EventBus } from './event-bus.js';
 import { createHandlers } from './handlers.js';
 import { createRouter, type Router } from './router.js';
 import { MediaResolver } from './media.js';
 import { LatentService } from '../latent/service.js';
 import { OutsideRuns } from '../runs/outside-runs.js';
-import type { BackendName } from '../../shared/config.js';
+import type { BackendName, TrainConfig } from '../../shared/config.js';
 
 export interface StudioOptions {
   dataDir: string;
@@ -91,6 +90,7 @@ export class Studio {
   /** How fast this machine trains a model: the Train form's expected duration. */
   readonly calibrator: Calibrator;
   private backends: Promise<BackendStatus[]> | null = null;
+  private readonly version = appVersion();
 
   constructor(readonly options: StudioOptions) {
     fs.mkdirSync(options.dataDir, { recursive: true });
@@ -107,6 +107,9 @@ export class Studio {
       emit: this.events.emit,
       reserve: this.reserve,
     });
+    // A dataset's training cache at a run's settings: what a run and the explorer's memorisation check read.
+    const trainingCache = (id: string, s: { resolution: number; crop: TrainConfig['crop']; flip: boolean }) =>
+      this.datasets.buildCache({ id, resolution: s.resolution as 32, crop: s.crop, flip: s.flip });
     this.training = new TrainingManager({
       runs: this.runs,
       dataDir: options.dataDir,
@@ -117,14 +120,13 @@ export class Studio {
       caches: {
         datasetSize: (id) => this.datasets.get(id).imageCount,
         datasetName: (id) => this.datasets.get(id).name,
-        ensureCache: (id, s) =>
-          this.datasets.buildCache({ id, resolution: s.resolution as 32, crop: s.crop, flip: s.flip }),
+        ensureCache: (id, s) => trainingCache(id, s),
       },
     });
     this.calibrator = new Calibrator({
       dataDir: options.dataDir,
       emit: this.events.emit,
-      appVersion: appVersion(),
+      appVersion: this.version,
       busy: () => this.training.activeCount > 0,
     });
     if (options.followOutsideRuns ?? true) {
@@ -143,10 +145,9 @@ export class Studio {
       runs: this.runs,
       dataDir: options.dataDir,
       emit: this.events.emit,
-      trainingCache: (id, s) =>
-        this.datasets.buildCache({ id, resolution: s.resolution as 32, crop: s.crop, flip: s.flip }),
+      trainingCache,
       datasetName: (id) => datasetStore.get(id)?.name ?? null,
-      generatedBy: `GAN Studio ${appVersion()}`,
+      generatedBy: `GAN Studio ${this.version}`,
       ...(options.latentBackend ? { backend: options.latentBackend } : {}),
     });
     this.media = new MediaResolver(this);
@@ -165,7 +166,7 @@ export class Studio {
     if (process.versions['chrome']) versions.chrome = process.versions['chrome'];
     return {
       name: 'GAN Studio',
-      version: appVersion(),
+      version: this.version,
       versions,
       platform: `${process.platform}-${process.arch}`,
       dataDir: this.options.dataDir,
