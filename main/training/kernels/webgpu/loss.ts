@@ -1,7 +1,7 @@
+import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { LossKind } from '../../engine/losses.js';
 import { webgpuKernelNames } from './names.js';
 import { elementwiseKernelConfig, ints, need, runFlat, type WebGpuBackendLike } from './program.js';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 
 /**
  * A training step's losses in three dispatches instead of about twenty-five tiny ones (splits,
