@@ -1,126 +1,14 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import svelte from 'eslint-plugin-svelte';
+import { layersPlugin } from './scripts/eslint-layers.mjs';
 
-const nodeBuiltins = [
-  'node:*',
-  'fs',
-  'path',
-  'os',
-  'worker_threads',
-  'child_process',
-  'crypto',
-  'url',
-  'util',
-  'stream',
-];
-
-/** The layer graph of DESIGN.md, enforced: a wrong import fails lint with the rule it breaks. */
-const layering = [
-  {
-    files: ['main/**/*.ts', 'shared/**/*.ts', 'renderer/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
-    ignores: ['main/app/**', 'main/preload/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            {
-              name: 'electron',
-              message: 'Only main/app and main/preload may import electron; the engine runs in plain Node.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['shared/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: ['electron'],
-          patterns: [
-            { group: nodeBuiltins, message: 'shared/ is used by the renderer: no Node modules here.' },
-            {
-              group: ['**/main/**', '**/renderer/**'],
-              message: 'shared/ depends on nothing else in the project.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['renderer/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: ['electron'],
-          patterns: [
-            {
-              group: ['**/main/**'],
-              message: 'The renderer reaches the engine only through the API client (shared/ contract).',
-            },
-            { group: nodeBuiltins, message: 'No Node in the renderer.' },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['main/**/*.ts'],
-    ignores: [
-      'main/app/**',
-      'main/preload/**',
-      'main/training/worker/**',
-      'main/training/engine/**',
-      'main/training/kernels/**',
-      'main/latent/worker/**',
-    ],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            {
-              name: 'electron',
-              message: 'Only main/app and main/preload may import electron; the engine runs in plain Node.',
-            },
-          ],
-          patterns: [
-            {
-              group: ['@tensorflow/*'],
-              message:
-                'TensorFlow.js loads only in worker threads (main/training/worker, engine, kernels; main/latent/worker): the main process stays quick to start.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['main/training/engine/**/*.ts', 'main/training/kernels/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: ['electron'],
-          patterns: [
-            {
-              group: nodeBuiltins,
-              message:
-                'The training engine and kernels also run in a browser: no Node imports; I/O belongs to the worker host (main/training/worker).',
-            },
-          ],
-        },
-      ],
-    },
-  },
-];
-
+/**
+ * TypeScript and Svelte, one rule set; local/layers holds the layer plan of docs/ARCHITECTURE.md
+ * (scripts/layers.mjs): a wrong import, relative or not, static, type-only or dynamic, fails lint
+ * with the rule it breaks.
+ */
 export default tseslint.config(
   {
     ignores: [
@@ -130,13 +18,14 @@ export default tseslint.config(
       'playwright-report/**',
       'bench/results/**',
       'dist/**',
-      '**/*.svelte',
     ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  ...svelte.configs['flat/recommended'],
   {
     languageOptions: { globals: { ...globals.node } },
+    plugins: { local: layersPlugin },
     rules: {
       '@typescript-eslint/no-unused-vars': [
         'error',
@@ -144,8 +33,20 @@ export default tseslint.config(
       ],
       '@typescript-eslint/no-explicit-any': 'error',
       'no-empty-pattern': 'off',
+      'local/layers': 'error',
+      // It flags every Set or Map in a rune module, local temporaries included; what must be
+      // reactive in our state classes is held in $state.raw and replaced, never mutated.
+      'svelte/prefer-svelte-reactivity': 'off',
     },
   },
-  { files: ['renderer/**/*.ts'], languageOptions: { globals: { ...globals.browser } } },
-  ...layering,
+  {
+    files: ['**/*.svelte', '**/*.svelte.ts'],
+    languageOptions: {
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] },
+    },
+  },
+  {
+    files: ['renderer/**/*.ts', 'renderer/**/*.svelte'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
 );

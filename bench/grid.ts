@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from '@playwright/test';
 import sharp from 'sharp';
-import { Studio } from '../main/api/studio.js';
+import { Studio } from '../main/studio.js';
 import { chromiumLaunchOptions } from '../e2e/chromium.js';
 import { startServer } from '../main/server/server.js';
 

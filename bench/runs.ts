@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Studio } from '../main/api/studio.js';
+import { Studio } from '../main/studio.js';
 import { defaultTrainConfig } from '../shared/config.js';
 import { databaseFileName } from '../main/store/database.js';
 

@@ -25,6 +25,7 @@ import { backendNames, trainConfigSchema, type BackendName } from '../shared/con
 import { probeBackends } from '../main/training/host/probe.js';
 import { selectBackend } from '../main/training/worker/backends.js';
 import { GanTrainer, trainSteps } from '../main/training/engine/trainer.js';
+import { noiseImages } from '../main/training/engine/data.js';
 import { profileKernels } from '../main/training/engine/profile.js';
 
 const run = promisify(execFile);
@@ -60,10 +61,7 @@ function trainer(resolution: 32 | 64): GanTrainer {
     diffAugment: 'off',
     emaDecay: 0,
   });
-  const count = 256;
-  const pixels = new Uint8Array(count * resolution * resolution * 3);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24;
-  return GanTrainer.create(config, { pixels, count, height: resolution, width: resolution }, count);
+  return GanTrainer.create(config, noiseImages(256, resolution), 256);
 }
 
 /** Child mode: one backend, one resolution; prints a Measurement as JSON. */

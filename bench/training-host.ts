@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import sharp from 'sharp';
-import { Studio } from '../main/api/studio.js';
+import { resolveTrainConfig } from '../shared/config.js';
+import { Studio } from '../main/studio.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -40,7 +41,15 @@ await studio.datasets.waitForScan(dataset.id);
 const lag = monitorEventLoopDelay({ resolution: 5 });
 const run = await studio.training.start({
   datasetId: dataset.id,
-  config: { resolution: 32, steps, width, batchSize, metricsEvery: 10, sampleEvery: 50, backend: 'wasm' },
+  config: resolveTrainConfig(undefined, {
+    resolution: 32,
+    steps,
+    width,
+    batchSize,
+    metricsEvery: 10,
+    sampleEvery: 50,
+    backend: 'wasm',
+  }),
 });
 // Measure from the first step on: starting the worker and building the cache are not training.
 await new Promise<void>((resolve) => {

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const cli = new URL('../out/main/cli.js', import.meta.url);
+const cli = new URL('../out/main/cli/index.js', import.meta.url);
 if (!existsSync(fileURLToPath(cli))) {
   process.stderr.write(
     'gan-studio: the app is not built yet. Run `npm run build` in the project folder first.\n',

@@ -1,36 +1,33 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { test, expect } from './fixtures.js';
-import { writeImageFolder } from './image-folder.js';
 import { StudioPage } from './pages/studio-page.js';
 import { DatasetsPage } from './pages/datasets-page.js';
 
-test('add a folder: progress, report, thumbnail grid and the skipped list', async ({ page, serve }) => {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-studio-images-'));
-  try {
-    await writeImageFolder(folder, 1200, 32);
-    const studio = new StudioPage(page);
-    await studio.open(serve.url);
-    const datasets = new DatasetsPage(page);
-    await datasets.addFolder(folder);
+test('add a folder: progress, report, thumbnail grid and the skipped list', async ({
+  page,
+  serve,
+  imageFolder,
+}) => {
+  const folder = await imageFolder(1200, 32);
+  const studio = new StudioPage(page);
+  await studio.open(serve.url);
+  const datasets = new DatasetsPage(page);
+  await datasets.addFolder(folder);
 
-    await expect(datasets.scanProgress()).toBeVisible();
-    await expect(datasets.report).toContainText('Usable: 1200 of 1202 files', { timeout: 60_000 });
-    // Prepared for training at the default 32 px during the scan.
-    await expect(page.getByTestId('dataset-caches')).toContainText('32 px, centre crop (1200 images');
-    await expect(datasets.grid.locator('img').first()).toBeVisible();
-    const thumb = datasets.grid.locator('img').first();
-    await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
-    // Virtualised: far fewer images in the page than in the dataset.
-    expect(await datasets.grid.locator('img').count()).toBeLessThan(300);
+  await expect(datasets.scanProgress()).toBeVisible();
+  await expect(datasets.report).toContainText('Usable: 1200 of 1202 files', { timeout: 60_000 });
+  // Prepared for training at the default 32 px during the scan.
+  await expect(page.getByTestId('dataset-caches')).toContainText('32 px, centre crop (1200 images');
+  await expect(datasets.grid.locator('img').first()).toBeVisible();
+  const thumb = datasets.grid.locator('img').first();
+  await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  // Virtualised: far fewer images in the page than in the dataset.
+  expect(await datasets.grid.locator('img').count()).toBeLessThan(300);
 
-    await datasets.showSkipped();
-    await expect(datasets.skippedList).toContainText('README.txt');
-    await expect(datasets.skippedList).toContainText('broken.jpg');
-  } finally {
-    fs.rmSync(folder, { recursive: true, force: true });
-  }
+  await datasets.showSkipped();
+  await expect(datasets.skippedList).toContainText('README.txt');
+  await expect(datasets.skippedList).toContainText('broken.jpg');
 });
 
 test('a path that does not exist gets a clear message and no dataset', async ({ page, serve, request }) => {
@@ -46,26 +43,22 @@ test('in the browser, Choose folder… copies the picked folder in and adds it',
   page,
   serve,
   request,
+  imageFolder,
 }) => {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-studio-pick-'));
-  try {
-    await writeImageFolder(folder, 10, 32);
-    const studio = new StudioPage(page);
-    await studio.open(serve.url);
-    const datasets = new DatasetsPage(page);
-    await datasets.picker.setInputFiles(folder);
-    await expect(datasets.report).toContainText('Usable: 10 of 12 files', { timeout: 60_000 });
-    await expect(datasets.grid.locator('img')).toHaveCount(10);
+  const folder = await imageFolder(10, 32);
+  const studio = new StudioPage(page);
+  await studio.open(serve.url);
+  const datasets = new DatasetsPage(page);
+  await datasets.picker.setInputFiles(folder);
+  await expect(datasets.report).toContainText('Usable: 10 of 12 files', { timeout: 60_000 });
+  await expect(datasets.grid.locator('img')).toHaveCount(10);
 
-    // The studio owns the copy: removing the dataset removes it, never the user's folder.
-    const listed = (await serve.call(request, 'datasets.list')).result as { id: string; path: string }[];
-    expect(listed).toHaveLength(1);
-    expect(listed[0]!.path.startsWith(path.join(serve.dataDir, 'imports'))).toBe(true);
-    await serve.call(request, 'datasets.remove', { id: listed[0]!.id });
-    await expect.poll(() => fs.existsSync(listed[0]!.path)).toBe(false);
-    // 5 PNGs, the nested folder of 5 JPEGs, README.txt and broken.jpg: all still there.
-    expect(fs.readdirSync(folder).length).toBe(8);
-  } finally {
-    fs.rmSync(folder, { recursive: true, force: true });
-  }
+  // The studio owns the copy: removing the dataset removes it, never the user's folder.
+  const listed = (await serve.call(request, 'datasets.list')).result as { id: string; path: string }[];
+  expect(listed).toHaveLength(1);
+  expect(listed[0]!.path.startsWith(path.join(serve.dataDir, 'imports'))).toBe(true);
+  await serve.call(request, 'datasets.remove', { id: listed[0]!.id });
+  await expect.poll(() => fs.existsSync(listed[0]!.path)).toBe(false);
+  // 5 PNGs, the nested folder of 5 JPEGs, README.txt and broken.jpg: all still there.
+  expect(fs.readdirSync(folder).length).toBe(8);
 });

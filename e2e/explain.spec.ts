@@ -1,8 +1,4 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { test, expect, type ServeInstance } from './fixtures.js';
-import { writeImageFolder } from './image-folder.js';
+import { test, expect, type ImageFolder, type ServeInstance } from './fixtures.js';
 import { StudioPage } from './pages/studio-page.js';
 import { TrainPage } from './pages/train-page.js';
 import type { APIRequestContext, Page } from '@playwright/test';
@@ -31,24 +27,23 @@ const fields = [
 
 /**
  * Runs `body` on the Train view with a fresh dataset of 24 images (small: the warning test
- * relies on it), removing the image folder afterwards whatever happens.
+ * relies on it); the fixture removes the image folder afterwards.
  */
 async function onTrainView(
-  { page, serve, request }: { page: Page; serve: ServeInstance; request: APIRequestContext },
-  folderPrefix: string,
+  {
+    page,
+    serve,
+    request,
+    imageFolder,
+  }: { page: Page; serve: ServeInstance; request: APIRequestContext; imageFolder: ImageFolder },
   body: (view: { studio: StudioPage; train: TrainPage; datasetId: string }) => Promise<void>,
 ): Promise<void> {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), folderPrefix));
-  try {
-    await writeImageFolder(folder, 24, 32);
-    const datasetId = await serve.addDataset(request, folder);
-    const studio = new StudioPage(page);
-    await studio.open(serve.url);
-    await studio.goTo('Train');
-    await body({ studio, train: new TrainPage(page), datasetId });
-  } finally {
-    fs.rmSync(folder, { recursive: true, force: true });
-  }
+  const folder = await imageFolder(24, 32);
+  const datasetId = await serve.addDataset(request, folder);
+  const studio = new StudioPage(page);
+  await studio.open(serve.url);
+  await studio.goTo('Train');
+  await body({ studio, train: new TrainPage(page), datasetId });
 }
 
 /** Small enough to calibrate and train in seconds on one core. */
@@ -64,8 +59,9 @@ test('train form: every field has help reachable by keyboard, the losses are exp
   page,
   serve,
   request,
+  imageFolder,
 }) =>
-  onTrainView({ page, serve, request }, 'gan-studio-explain-', async ({ train }) => {
+  onTrainView({ page, serve, request, imageFolder }, async ({ train }) => {
     await expect(page.getByTestId('preset-purpose')).toContainText('does this folder train at all');
 
     // Tab from the first field through the form: every field's help button comes up in turn.
@@ -117,8 +113,9 @@ test('a tiny dataset warns at once, live and in the history; the form remembers 
   page,
   serve,
   request,
+  imageFolder,
 }) =>
-  onTrainView({ page, serve, request }, 'gan-studio-warn-', async ({ studio, train, datasetId }) => {
+  onTrainView({ page, serve, request, imageFolder }, async ({ studio, train, datasetId }) => {
     await expect(page.getByTestId('small-dataset-note')).toContainText('24 images is a small dataset');
     await tinySettings(train);
     await train.setField('Crop', 'pad');
@@ -153,8 +150,9 @@ test('the run page follows the newest grid, holds a scrubbed one, and its charts
   page,
   serve,
   request,
+  imageFolder,
 }) =>
-  onTrainView({ page, serve, request }, 'gan-studio-live-', async ({ train }) => {
+  onTrainView({ page, serve, request, imageFolder }, async ({ train }) => {
     await tinySettings(train);
     // Grids every 100 steps on top of those by time: several within seconds.
     await train.setField('Sample every', '100');

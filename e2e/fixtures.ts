@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { test as base, expect, type APIRequestContext } from '@playwright/test';
+import { writeImageFolder } from './image-folder.js';
 
 export interface ServeInstance {
   url: string;
@@ -38,7 +39,20 @@ async function startServe(dataDir: string): Promise<{ child: ChildProcess; url: 
   return { child, url, token };
 }
 
-export const test = base.extend<{ serve: ServeInstance }>({
+/** Makes a user's image folder (writeImageFolder) in a temporary folder, removed after the test. */
+export type ImageFolder = (count: number, size?: number) => Promise<string>;
+
+export const test = base.extend<{ serve: ServeInstance; imageFolder: ImageFolder }>({
+  imageFolder: async ({}, use) => {
+    const made: string[] = [];
+    await use(async (count, size) => {
+      const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-studio-images-'));
+      made.push(folder);
+      await writeImageFolder(folder, count, size);
+      return folder;
+    });
+    for (const folder of made) fs.rmSync(folder, { recursive: true, force: true });
+  },
   serve: async ({}, use) => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-studio-e2e-'));
     const { child, url, token } = await startServe(dataDir);

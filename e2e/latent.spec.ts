@@ -1,9 +1,6 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import sharp from 'sharp';
 import { test, expect } from './fixtures.js';
-import { writeImageFolder } from './image-folder.js';
 import { StudioPage } from './pages/studio-page.js';
 import { LatentPage } from './pages/latent-page.js';
 
@@ -21,97 +18,93 @@ test('latent explorer: open a run, pick two samples, scrub the path, export a GI
   page,
   serve,
   request,
+  imageFolder,
 }) => {
-  const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-studio-latent-'));
-  try {
-    await writeImageFolder(folder, 12, 32);
-    const datasetId = await serve.addDataset(request, folder);
-    const run = await serve.call(request, 'training.start', { datasetId, name: 'walker', config: tiny });
-    expect(run.ok).toBe(true);
-    const runId = (run.result as { id: string }).id;
-    await expect
-      .poll(
-        async () =>
-          ((await serve.call(request, 'runs.get', { id: runId })).result as { status: string }).status,
-        {
-          timeout: 90_000,
-        },
-      )
-      .toBe('finished');
+  const folder = await imageFolder(12, 32);
+  const datasetId = await serve.addDataset(request, folder);
+  const run = await serve.call(request, 'training.start', { datasetId, name: 'walker', config: tiny });
+  expect(run.ok).toBe(true);
+  const runId = (run.result as { id: string }).id;
+  await expect
+    .poll(
+      async () =>
+        ((await serve.call(request, 'runs.get', { id: runId })).result as { status: string }).status,
+      {
+        timeout: 90_000,
+      },
+    )
+    .toBe('finished');
 
-    // Open the run from its page, as a user finds it.
-    const studio = new StudioPage(page);
-    await studio.open(`${serve.url}#/train/${runId}`);
-    await page.getByRole('link', { name: 'Explore its latent space' }).click();
-    const latent = new LatentPage(page);
-    await expect(page.getByRole('combobox', { name: 'Run' })).toHaveValue(runId);
-    await expect(latent.gridSource).toContainText('Step 8, EMA generator, 32 px');
-    await expect(latent.samples).toHaveCount(16);
-    await expect(latent.samples.first().locator('img')).toHaveAttribute('src', /^data:image\/png;base64,/);
+  // Open the run from its page, as a user finds it.
+  const studio = new StudioPage(page);
+  await studio.open(`${serve.url}#/train/${runId}`);
+  await page.getByRole('link', { name: 'Explore its latent space' }).click();
+  const latent = new LatentPage(page);
+  await expect(page.getByRole('combobox', { name: 'Run' })).toHaveValue(runId);
+  await expect(latent.gridSource).toContainText('Step 8, EMA generator, 32 px');
+  await expect(latent.samples).toHaveCount(16);
+  await expect(latent.samples.first().locator('img')).toHaveAttribute('src', /^data:image\/png;base64,/);
 
-    // Two samples make a path: 12 frames per segment and the last seed, 13 frames.
-    await latent.pick(3);
-    await latent.pick(7);
-    await expect(latent.pathSeeds).toContainText('3');
-    await expect(latent.pathSeeds).toContainText('7');
-    await expect(page.getByRole('button', { name: 'Seed 7, in the path at 2' })).toHaveAttribute(
-      'aria-pressed',
-      'true',
-    );
-    await expect(latent.strip).toHaveCount(13);
-    await expect(latent.position).toHaveText('Frame 1 of 13: seed 3');
-    // The first frame is seed 3's own sample.
-    const seed3 = await page
-      .getByRole('button', { name: /^Seed 3,/ })
-      .locator('img')
-      .getAttribute('src');
-    await expect(latent.frame).toHaveAttribute('src', seed3!);
+  // Two samples make a path: 12 frames per segment and the last seed, 13 frames.
+  await latent.pick(3);
+  await latent.pick(7);
+  await expect(latent.pathSeeds).toContainText('3');
+  await expect(latent.pathSeeds).toContainText('7');
+  await expect(page.getByRole('button', { name: 'Seed 7, in the path at 2' })).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
+  await expect(latent.strip).toHaveCount(13);
+  await expect(latent.position).toHaveText('Frame 1 of 13: seed 3');
+  // The first frame is seed 3's own sample.
+  const seed3 = await page
+    .getByRole('button', { name: /^Seed 3,/ })
+    .locator('img')
+    .getAttribute('src');
+  await expect(latent.frame).toHaveAttribute('src', seed3!);
 
-    // Scrub with the keyboard.
-    await latent.slider.focus();
-    await page.keyboard.press('ArrowRight');
-    await page.keyboard.press('ArrowRight');
-    await page.keyboard.press('ArrowRight');
-    await expect(latent.position).toHaveText('Frame 4 of 13: seed 3 → 7, 25% of the way');
-    await expect(latent.frame).not.toHaveAttribute('src', seed3!);
-    await page.keyboard.press('End');
-    await expect(latent.position).toHaveText('Frame 13 of 13: seed 7');
-    // Lerp instead of slerp: the same ends, another path.
-    await page.getByRole('radio', { name: 'lerp', exact: true }).check();
-    await expect(latent.strip).toHaveCount(13);
+  // Scrub with the keyboard.
+  await latent.slider.focus();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await expect(latent.position).toHaveText('Frame 4 of 13: seed 3 → 7, 25% of the way');
+  await expect(latent.frame).not.toHaveAttribute('src', seed3!);
+  await page.keyboard.press('End');
+  await expect(latent.position).toHaveText('Frame 13 of 13: seed 7');
+  // Lerp instead of slerp: the same ends, another path.
+  await page.getByRole('radio', { name: 'lerp', exact: true }).check();
+  await expect(latent.strip).toHaveCount(13);
 
-    // Play moves along by itself; pause stops it.
-    await page.getByRole('button', { name: 'Play' }).click();
-    await expect(latent.position).not.toHaveText('Frame 13 of 13: seed 7');
-    await page.getByRole('button', { name: 'Pause' }).click();
+  // Play moves along by itself; pause stops it.
+  await page.getByRole('button', { name: 'Play' }).click();
+  await expect(latent.position).not.toHaveText('Frame 13 of 13: seed 7');
+  await page.getByRole('button', { name: 'Pause' }).click();
 
-    await page.getByRole('combobox', { name: 'Size' }).selectOption('2');
-    await latent.exportAs('GIF');
-    const item = latent.exports.getByRole('listitem').first();
-    await expect(item).toContainText('GIF');
-    await expect(item).toContainText('13 frames, 64×64 px');
-    const link = item.getByRole('link', { name: /^Download / });
-    const href = await link.getAttribute('href');
-    // The page downloads it through the studio's media route, with its session cookie.
-    const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
-    expect(download.suggestedFilename()).toMatch(/^\d{8}-\d{6}-\d{3}-walker-step8-walk-lerp-3-7\.gif$/);
-    const gif = fs.readFileSync((await download.path())!);
-    expect(await sharp(gif, { animated: true }).metadata()).toMatchObject({
-      format: 'gif',
-      pages: 13,
-      width: 64,
-    });
-    expect(href).toMatch(/^\/media\/exports\//);
+  await page.getByRole('combobox', { name: 'Size' }).selectOption('2');
+  await latent.exportAs('GIF');
+  const item = latent.exports.getByRole('listitem').first();
+  await expect(item).toContainText('GIF');
+  await expect(item).toContainText('13 frames, 64×64 px');
+  const link = item.getByRole('link', { name: /^Download / });
+  const href = await link.getAttribute('href');
+  // The page downloads it through the studio's media route, with its session cookie.
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  expect(download.suggestedFilename()).toMatch(/^\d{8}-\d{6}-\d{3}-walker-step8-walk-lerp-3-7\.gif$/);
+  const gif = fs.readFileSync((await download.path())!);
+  expect(await sharp(gif, { animated: true }).metadata()).toMatchObject({
+    format: 'gif',
+    pages: 13,
+    width: 64,
+  });
+  expect(href).toMatch(/^\/media\/exports\//);
 
-    // A generated data set of 20 images, then browsed as a dataset.
-    await page.getByRole('spinbutton', { name: 'Images' }).fill('20');
-    await page.getByRole('button', { name: 'Generate', exact: true }).click();
-    await expect(page.getByTestId('generation-result')).toContainText('Wrote 20 images and manifest.json');
-    await page.getByRole('button', { name: 'Add as dataset' }).click();
-    await page.getByRole('link', { name: 'Open the dataset' }).click();
-    // 20 images and the manifest, which is no image.
-    await expect(page.getByTestId('dataset-report')).toContainText('Usable: 20 of 21 files');
-  } finally {
-    fs.rmSync(folder, { recursive: true, force: true });
-  }
+  // A generated data set of 20 images, then browsed as a dataset.
+  await page.getByRole('spinbutton', { name: 'Images' }).fill('20');
+  await page.getByRole('button', { name: 'Generate', exact: true }).click();
+  await expect(page.getByTestId('generation-result')).toContainText('Wrote 20 images and manifest.json');
+  await page.getByRole('button', { name: 'Add as dataset' }).click();
+  await page.getByRole('link', { name: 'Open the dataset' }).click();
+  // 20 images and the manifest, which is no image.
+  await expect(page.getByTestId('dataset-report')).toContainText('Usable: 20 of 21 files');
 });

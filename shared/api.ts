@@ -5,6 +5,7 @@ import {
   cropModes,
   trainConfigPatchSchema,
   backendNames,
+  maxSeed,
 } from './config.js';
 import {
   runSortKeys,
@@ -51,11 +52,7 @@ const metricName = z.string().min(1).max(40);
 const maxPoints = z.number().int().min(10).max(100_000).default(2000);
 
 /** A latent seed, as the explorer and generated sets' manifests record them. */
-const seed = z
-  .number()
-  .int()
-  .min(0)
-  .max(2 ** 31 - 1);
+const seed = z.number().int().min(0).max(maxSeed);
 /** ψ: latents are scaled toward the mean latent (0) by this much; 1 leaves them as drawn. */
 const truncation = z.number().min(0).max(2).default(1);
 const scale = z.number().int().min(1).max(16).default(1);

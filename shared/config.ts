@@ -15,6 +15,9 @@ export type CropMode = (typeof cropModes)[number];
 export const lossKinds = ['bce', 'minimax', 'hinge'] as const;
 export type LossKind = (typeof lossKinds)[number];
 
+/** The largest seed: seeds are 31-bit, as the engine's RNG and the generated sets' manifests take them. */
+export const maxSeed = 2 ** 31 - 1;
+
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const positive = (max: number) => z.number().gt(0).max(max);
 
@@ -47,12 +50,12 @@ export const trainConfigSchema = z.object({
     .default(['translation', 'color', 'cutout']),
   /** EMA decay of the generator copy used for samples; 0 turns EMA off. */
   emaDecay: z.number().min(0).lt(1).default(0.999),
-  seed: int(0, 2 ** 31 - 1).default(1),
+  seed: int(0, maxSeed).default(1),
   /** Chart points every this many steps, and at least every couple of seconds whatever it is. */
   metricsEvery: int(1, 100_000).default(10),
   /**
    * A sample grid every this many steps; 0 = by time only. Grids are also taken by time: about
-   * 10 s after the first step, then every 15–30 s early on and sparser later (worker/schedule.ts).
+   * 10 s after the first step, then every 15–30 s early on and sparser later (main/training/schedule.ts).
    */
   sampleEvery: int(0, 1_000_000).default(0),
   /** Number of images in the fixed sample grid. */
@@ -151,7 +154,7 @@ export const configFieldLabels: Record<ConfigField, string> = {
 };
 export const configFields = Object.keys(configFieldLabels) as ConfigField[];
 
-export const defaultTrainConfig: TrainConfig = trainConfigSchema.parse({});
+export const defaultTrainConfig: TrainConfig = Object.freeze(trainConfigSchema.parse({}));
 
 export interface Preset {
   id: string;
@@ -184,13 +187,74 @@ export const presets: readonly Preset[] = [
   },
 ];
 
+/** A preset's settings (the defaults for what it leaves out), parsed once. */
+const presetConfigs = new Map(presets.map((p) => [p.id, frozen(trainConfigSchema.parse(p.config))]));
+
+/** Shared by every caller, so no caller may change it. */
+function frozen(config: TrainConfig): TrainConfig {
+  Object.freeze(config.augmentPolicy);
+  return Object.freeze(config);
+}
+
 export function presetConfig(id: string): TrainConfig {
-  const preset = presets.find((p) => p.id === id);
-  if (!preset)
+  const config = presetConfigs.get(id);
+  if (!config)
     throw new ApiError(
       'invalid_input',
       `Unknown preset "${id}". Choose one of: ${presets.map((p) => p.id).join(', ')}.`,
       'preset',
     );
-  return trainConfigSchema.parse(preset.config);
+  return config;
 }
+
+/**
+ * A run's config from a preset (or the defaults) and the changes made to it: the one place a
+ * config is resolved. The Train form checks its fields with it as they are edited; the
+ * training.start and training.estimate handlers call it once. An invalid value is refused
+ * naming its field (`config.lrG`).
+ */
+export function resolveTrainConfig(preset: string | undefined, changes: TrainConfigPatch): TrainConfig {
+  const base = preset ? presetConfig(preset) : defaultTrainConfig;
+  const parsed = trainConfigSchema.safeParse({ ...base, ...changes });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue ? ['config', ...issue.path.map(String)].join('.') : 'config';
+    throw new ApiError('invalid_input', `Invalid "${field}": ${issue?.message ?? 'bad value'}.`, field);
+  }
+  return parsed.data;
+}
+
+/** The limits of a number field, as the schema sets them (the form's inputs take them from here). */
+export interface NumberLimits {
+  min: number | undefined;
+  max: number | undefined;
+  integer: boolean;
+}
+
+type JsonSchemaNumber = {
+  type?: string;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+};
+
+/**
+ * Every number field's limits, read from the schema itself. An exclusive bound (a learning rate
+ * above 0, a decay below 1) is given as the bound: an input cannot say "below"; resolving the
+ * config says it instead.
+ */
+export const numberLimits: Partial<Record<ConfigField, NumberLimits>> = Object.fromEntries(
+  Object.entries(
+    (z.toJSONSchema(trainConfigSchema) as { properties: Record<string, JsonSchemaNumber> }).properties,
+  )
+    .filter(([, p]) => p.type === 'number' || p.type === 'integer')
+    .map(([key, p]) => [
+      key,
+      {
+        min: p.minimum ?? p.exclusiveMinimum,
+        max: p.maximum ?? p.exclusiveMaximum,
+        integer: p.type === 'integer',
+      },
+    ]),
+);

@@ -1,3 +1,8 @@
+/**
+ * The types of the API contract: every result and event payload the renderer and the engine
+ * exchange. One file on purpose (longer than most): api.ts and events.ts name these types, and a
+ * reader follows a method's result here without guessing which of several files holds it.
+ */
 import type { BackendName, ConfigField, CropMode, TrainConfig } from './config.js';
 
 export interface BackendStatus {
@@ -12,7 +17,7 @@ export interface BackendStatus {
   runtime?: boolean;
 }
 
-/** A run's health in plain words: what is going wrong, and what to try (main/training/health.ts). */
+/** A run's health in plain words: what is going wrong, and what to try (main/training/engine/health.ts). */
 export interface HealthWarning {
   code: 'discriminator-winning' | 'mode-collapse' | 'divergence' | 'small-dataset';
   /** The step at which it was seen. */

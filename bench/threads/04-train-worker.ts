@@ -5,8 +5,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { trainConfigSchema } from '../../shared/config.js';
 import { selectBackend } from '../../main/training/worker/backends.js';
-import { registerWasmTrainingKernels } from '../../main/training/kernels/index.js';
+import { registerWasmTrainingKernels } from '../../main/training/kernels/wasm/index.js';
 import { GanTrainer, trainSteps } from '../../main/training/engine/trainer.js';
+import { noiseImages } from '../../main/training/engine/data.js';
 // @ts-expect-error plain JS helper of this experiment, untyped
 import { useThreadedWasm } from './threaded-wasm.mjs';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
@@ -40,10 +41,7 @@ const config = trainConfigSchema.parse({
   diffAugment: 'off',
   emaDecay: 0,
 });
-const count = 256;
-const pixels = new Uint8Array(count * resolution * resolution * 3);
-for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 2654435761) >>> 24;
-const trainer = GanTrainer.create(config, { pixels, count, height: resolution, width: resolution }, count);
+const trainer = GanTrainer.create(config, noiseImages(256, resolution), 256);
 await trainSteps(trainer, warmup);
 parentPort!.postMessage({ type: 'timing-starts' });
 const start = performance.now();

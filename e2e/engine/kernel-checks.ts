@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { groupReduceInputs, type GroupReduceMode } from '../../main/training/kernels/webgpu/group-reduce.js';
 import { webgpuKernelNames as names } from '../../main/training/kernels/webgpu/names.js';
-import { stepLosses, type LossKind, type StepLosses } from '../../main/training/engine/losses.js';
+import type { LossKind } from '../../shared/config.js';
+import { stepLosses, type StepLosses } from '../../main/training/engine/losses.js';
 import { maxRelativeError, randomValues } from '../../test/common/synthetic.js';
 
 /**

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgpu';
 import { trainConfigSchema, type TrainConfigInput } from '../../shared/config.js';
-import { noiseImages } from '../../test/common/synthetic.js';
+import { noiseImages } from '../../main/training/engine/data.js';
 import { GanTrainer, trainSteps, type StepMetrics } from '../../main/training/engine/trainer.js';
 import { profileKernels } from '../../main/training/engine/profile.js';
 import { registerWebgpuTrainingKernels } from '../../main/training/kernels/webgpu/index.js';

@@ -1,29 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { inside, realFileIn } from '../datasets/folder-safety.js';
-import { exportName, exportsDirName, modelFileName, validRunId } from '../latent/files.js';
-import { runFolder } from '../training/host/manager.js';
-import type { Studio } from './studio.js';
+import { parseMediaUrl } from '../../shared/media-urls.js';
+import { inside, realFileIn } from '../common/folder-safety.js';
+import { contentTypeOf } from '../common/media-types.js';
+import { dataPaths, validId } from '../common/paths.js';
+import { exportName, modelFileName } from '../latent/files.js';
 
 export interface MediaFile {
   file: string;
   contentType: string;
 }
-
-const contentTypes: Record<string, string> = {
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.gif': 'image/gif',
-  '.avif': 'image/avif',
-  '.tif': 'image/tiff',
-  '.tiff': 'image/tiff',
-  '.svg': 'image/svg+xml',
-  '.bmp': 'image/bmp',
-  '.json': 'application/json',
-  '.bin': 'application/octet-stream',
-};
 
 /**
  * A URL path (or part of one) decoded, or null when its percent-encoding is broken
@@ -38,74 +24,66 @@ export function decodeUrlPath(encoded: string): string | null {
   }
 }
 
-export function contentTypeOf(file: string): string {
-  return contentTypes[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+/** What the resolver reads: the data folder, whether a run exists, and a dataset's files. */
+export interface MediaSources {
+  dataDir: string;
+  runExists(runId: string): boolean;
+  thumbnail(datasetId: string, fileId: number): Promise<string>;
+  originalPath(datasetId: string, fileId: number): Promise<string>;
 }
 
 /**
- * Maps the renderer's `/media/...` URLs to files, allowing only run folders and the images of
- * registered datasets (by real path, inside their folder): no URL can name an arbitrary path on
- * disk. Used by the Electron protocol handler and
- * by `serve` alike.
- *   /media/runs/<runId>/samples/<file>.png
- *   /media/datasets/<id>/thumbs/<fileId>
- *   /media/datasets/<id>/files/<fileId>
- *   /media/exports/<runId>/<file> and /media/exports/<runId>/<model folder>/<file>: what the
- *     latent explorer exported, by the names it gives (main/latent/files.ts)
+ * Maps the renderer's `/media/...` URLs (shared/media-urls.ts) to files, allowing only run
+ * folders, the explorer's exports and the images of registered datasets (by real path, inside
+ * their folder): no URL can name an arbitrary path on disk. Used by the Electron protocol handler
+ * and by `serve` alike.
  */
 export class MediaResolver {
-  constructor(private readonly studio: Studio) {}
+  constructor(private readonly sources: MediaSources) {}
 
   async resolve(urlPath: string): Promise<MediaFile | null> {
-    let parts: string[];
+    const target = parseMediaUrl(urlPath);
+    if (!target) return null;
     try {
-      parts = urlPath.split('?')[0]!.split('/').filter(Boolean).map(decodeURIComponent);
-    } catch {
-      return null;
-    }
-    if (parts[0] !== 'media' || parts.some((p) => p === '..' || p.includes('/') || p.includes('\\')))
-      return null;
-    if (parts[1] === 'exports') return this.resolveExport(parts.slice(2));
-    const [, kind, id, sub, name] = parts;
-    if (!kind || !id || !sub || !name || parts.length !== 5) return null;
-    try {
-      if (kind === 'runs' && sub === 'samples') {
-        if (!this.studio.runs.get(id)) return null;
-        const dir = path.join(runFolder(this.studio.options.dataDir, id), 'samples');
-        const file = path.join(dir, name);
-        if (!inside(dir, file) || !fs.existsSync(file)) return null;
-        return { file, contentType: contentTypeOf(file) };
-      }
-      if (kind === 'datasets') {
-        const fileId = Number(name);
-        if (!Number.isInteger(fileId)) return null;
-        if (sub === 'thumbs') {
-          const file = await this.studio.datasets.thumbnail(id, fileId);
-          return { file, contentType: contentTypeOf(file) };
+      switch (target.kind) {
+        case 'sample': {
+          if (!validId.test(target.runId) || !this.sources.runExists(target.runId)) return null;
+          const dir = dataPaths.runSamples(this.sources.dataDir, target.runId);
+          const file = path.join(dataPaths.run(this.sources.dataDir, target.runId), target.file);
+          if (!inside(dir, file) || !fs.existsSync(file)) return null;
+          return this.found(file);
         }
-        if (sub === 'files') {
-          const file = await this.studio.datasets.originalPath(id, fileId);
-          return { file, contentType: contentTypeOf(file) };
-        }
+        case 'thumbnail':
+          return this.found(await this.sources.thumbnail(target.datasetId, target.fileId));
+        case 'original':
+          return this.found(await this.sources.originalPath(target.datasetId, target.fileId));
+        case 'export':
+          return await this.resolveExport(target.runId, target.name, target.inner);
       }
     } catch {
       return null;
     }
-    return null;
+  }
+
+  private found(file: string): MediaFile {
+    return { file, contentType: contentTypeOf(file) };
   }
 
   /**
    * An exported file: only names the explorer gives its exports, and only by real path inside the
    * exports folder, so a link planted there leads nowhere.
    */
-  private async resolveExport(parts: string[]): Promise<MediaFile | null> {
-    const [runId, name, inner] = parts;
-    if (!runId || !name || parts.length > 3 || !exportName.test(name)) return null;
+  private async resolveExport(
+    runId: string,
+    name: string,
+    inner: string | undefined,
+  ): Promise<MediaFile | null> {
+    if (!exportName.test(name)) return null;
     if (inner !== undefined && (!name.endsWith('-tfjs') || !modelFileName.test(inner))) return null;
     if (inner === undefined && name.endsWith('-tfjs')) return null;
-    if (!validRunId.test(runId)) return null;
+    if (!validId.test(runId)) return null;
     const rel = inner === undefined ? name : `${name}/${inner}`;
-    const file = await realFileIn(path.join(this.studio.options.dataDir, exportsDirName), `${runId}/${rel}`);
-    return file ? { file, contentType: contentTypeOf(file) } : null;
+    const file = await realFileIn(dataPaths.exportsRoot(this.sources.dataDir), `${runId}/${rel}`);
+    return file ? this.found(file) : null;
   }
 }

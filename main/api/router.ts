@@ -2,18 +2,24 @@ import { z } from 'zod';
 import {
   isMethodName,
   methods,
+  type MethodInput,
   type MethodName,
   type MethodResult,
   type ParsedInput,
 } from '../../shared/api.js';
-import { ApiError, type Envelope } from '../../shared/errors.js';
-import { diskFullMessage, isDiskFull } from '../disk-space.js';
+import { ApiError, unwrap, type Envelope } from '../../shared/errors.js';
+import { diskFullMessage, isDiskFull } from '../common/disk-space.js';
 
 export type Handler<M extends MethodName> = (
   input: ParsedInput<M>,
 ) => MethodResult<M> | Promise<MethodResult<M>>;
 
 export type Handlers = { [M in MethodName]: Handler<M> };
+
+/** The handlers of one group of methods (`'runs'`: runs.list, runs.get, …). */
+export type GroupHandlers<G extends string> = {
+  [M in MethodName as M extends `${G}.${string}` ? M : never]: Handler<M>;
+};
 
 export interface Router {
   /** Validates and runs one call; never throws: failures come back as an error envelope. */
@@ -68,4 +74,16 @@ export function createRouter(handlers: Handlers, options: RouterOptions = {}): R
       }
     },
   };
+}
+
+/**
+ * One call through the router, its result returned and its error thrown as an ApiError: how the
+ * CLI (and tests) call the API exactly as the UI does, with the same validation and messages.
+ */
+export async function invoke<M extends MethodName>(
+  router: Router,
+  method: M,
+  input: MethodInput<M>,
+): Promise<MethodResult<M>> {
+  return unwrap((await router.call(method, input)) as Envelope<MethodResult<M>>);
 }

@@ -1,7 +1,7 @@
 import { dialog, ipcMain, type BrowserWindow } from 'electron';
 import { methodNames } from '../../shared/api.js';
 import { chooseFolderChannel, eventChannel, methodChannel } from '../../shared/bridge.js';
-import type { Studio } from '../api/studio.js';
+import type { Studio } from '../studio.js';
 import { isAppUrl } from './navigation.js';
 
 /** One IPC channel per API method, each a thin adapter over the same router `serve` uses. */

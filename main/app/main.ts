@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, protocol } from 'electron';
-import { Studio } from '../api/studio.js';
+import { Studio } from '../studio.js';
 import { registerIpc } from './ipc.js';
 import { registerAppProtocol, appScheme } from './protocol.js';
 import { createMainWindow } from './window.js';

@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { protocol } from 'electron';
-import type { Studio } from '../api/studio.js';
-import { contentTypeOf, decodeUrlPath } from '../api/media.js';
-import { inside } from '../datasets/folder-safety.js';
+import type { Studio } from '../studio.js';
+import { decodeUrlPath } from '../api/media.js';
+import { contentTypeOf } from '../common/media-types.js';
+import { inside } from '../common/folder-safety.js';
 import { appScheme, isAppUrl } from './navigation.js';
 import { contentSecurityPolicy } from '../server/csp.js';
 

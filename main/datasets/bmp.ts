@@ -3,6 +3,9 @@
  * decoded here into raw pixels, which sharp then takes (as raw input) and processes like any other
  * image. Only the uncompressed variants are read; the rest are refused as unsupported rather than
  * guessed at, and damage (a cut-short download above all) is reported rather than papered over.
+ *
+ * One file (longer than most) because a decoder is read as one piece: the header fields, the
+ * variants they allow and the row reader that depends on both.
  */
 
 /** Why a BMP cannot be used: damaged, or a valid variant this decoder does not read. */

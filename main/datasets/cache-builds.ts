@@ -3,18 +3,18 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { cacheResolutions, cropModes, type CropMode } from '../../shared/config.js';
 import { ApiError, firstLineOf } from '../../shared/errors.js';
-import { diskFullMessage, isDiskFull } from '../disk-space.js';
+import { diskFullMessage, isDiskFull } from '../common/disk-space.js';
 import type { DatasetRecord } from '../store/datasets.js';
-import { tempFileFor } from '../temp-files.js';
+import { tempFileFor } from '../common/temp-files.js';
 import type { CacheMeta } from './cache-format.js';
 import { buildCacheFile, cacheFileName, cacheKey, type CacheSettings } from './cache.js';
 import type { CacheJob, CacheSource } from './cache-protocol.js';
-import { isAbortError, Throttle } from './concurrency.js';
+import { isAbortError, Throttle } from '../common/concurrency.js';
 import type { DatasetContext } from './context.js';
-import type { StoredCache } from './file-store.js';
-import { fileIn } from './folder-safety.js';
+import type { StoredCache } from '../store/dataset-files.js';
+import { fileIn } from '../common/folder-safety.js';
 import { defaultBackground } from './report.js';
-import type { ScanRow } from './rows.js';
+import type { ScanRow } from '../store/scan-row.js';
 
 export interface BuildCacheInput {
   id: string;
@@ -93,7 +93,7 @@ export function storedCache(
 
 /**
  * Training caches: one file of a dataset's used images at given settings, built in a worker
- * thread (cache-worker.ts) under a temporary name that says which process writes it, and moved
+ * thread (worker/cache-worker.ts) under a temporary name that says which process writes it, and moved
  * into place complete. Two processes asking for the same cache each build it; the second rename
  * replaces an identical file.
  */

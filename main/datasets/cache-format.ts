@@ -1,8 +1,8 @@
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { CropMode } from '../../shared/config.js';
-import { syncFolder } from '../atomic-files.js';
-import { tempFileFor } from '../temp-files.js';
+import { syncFolder } from '../common/atomic-files.js';
+import { tempFileFor } from '../common/temp-files.js';
 
 /**
  * The training cache file: every used image of a dataset, resized to one resolution, as one

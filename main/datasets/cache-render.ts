@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { firstLineOf } from '../../shared/errors.js';
 import type { CacheWriter } from './cache-format.js';
 import type { CacheSource } from './cache-protocol.js';
-import { orderedMap, Semaphore } from './concurrency.js';
+import { orderedMap, Semaphore } from '../common/concurrency.js';
 import { renderForCache, type RenderOptions } from './image-pipeline.js';
 import {
   decodeForMosaic,
@@ -14,7 +14,7 @@ import {
   type MosaicPlan,
   type RawImage,
 } from './mosaic.js';
-import type { SharpFactory } from './sharp-loader.js';
+import type { SharpFactory } from '../common/sharp-loader.js';
 
 /** Sources taken together: enough to spread a mosaic's cost thin, few enough to stay small. */
 const batchSize = 32;

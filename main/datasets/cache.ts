@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../worker-start.js';
+import { startWorker } from '../common/worker-start.js';
 import type { CropMode } from '../../shared/config.js';
 import { cacheFormatVersion } from './cache-format.js';
 import type { CacheJob, FromCacheWorker } from './cache-protocol.js';
-import { abortError } from './concurrency.js';
+import { abortError } from '../common/concurrency.js';
 
 export interface CacheKeyFile {
   relPath: string;
@@ -43,7 +43,10 @@ export function cacheFileName(key: string): string {
 }
 
 function startCacheWorker(job: CacheJob): Worker {
-  return startWorker(new URL('./cache-worker', import.meta.url), { workerData: job, name: 'dataset-cache' });
+  return startWorker(new URL('./worker/cache-worker', import.meta.url), {
+    workerData: job,
+    name: 'dataset-cache',
+  });
 }
 
 export interface BuildResult {

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { ApiError } from '../../shared/errors.js';
 import type { Emit } from '../../shared/events.js';
-import type { DiskReserve } from '../disk-space.js';
+import type { DiskReserve } from '../common/disk-space.js';
 import type { Connection } from '../store/database.js';
 import type { DatasetRecord, DatasetStore } from '../store/datasets.js';
-import { DatasetFileStore } from './file-store.js';
-import { appFolderOf } from './folder-safety.js';
+import { DatasetFileStore } from '../store/dataset-files.js';
+import { dataPaths } from '../common/paths.js';
 
 /**
  * What the parts of the datasets module share (the facade in service.ts, scan jobs, cache builds,
@@ -46,11 +46,11 @@ export class DatasetContext {
 
   /** `<dataDir>/datasets/<id>/`: the dataset's caches and thumbnails. */
   datasetDir(id: string): string {
-    return appFolderOf(this.datasetsRoot(), id);
+    return dataPaths.dataset(this.dataDir, id);
   }
 
   datasetsRoot(): string {
-    return path.join(this.dataDir, 'datasets');
+    return dataPaths.datasetsRoot(this.dataDir);
   }
 
   /** A status write the user must see, given the disk reserve if the disk is full. */

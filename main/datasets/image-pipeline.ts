@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import type { Sharp } from 'sharp';
 import type { CropMode } from '../../shared/config.js';
 import { decodeBmp } from './bmp.js';
-import type { SharpFactory } from './sharp-loader.js';
+import type { SharpFactory } from '../common/sharp-loader.js';
 
 export interface RenderOptions {
   resolution: number;

@@ -2,8 +2,8 @@ import path from 'node:path';
 import { ApiError, firstLineOf } from '../../shared/errors.js';
 import type { DatasetRecord } from '../store/datasets.js';
 import type { DatasetContext } from './context.js';
-import type { StoredFile } from './file-store.js';
-import { realFileIn } from './folder-safety.js';
+import type { StoredFile } from '../store/dataset-files.js';
+import { realFileIn } from '../common/folder-safety.js';
 import { Thumbnailer } from './thumbnails.js';
 
 /**

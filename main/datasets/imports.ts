@@ -1,11 +1,12 @@
+import { dataPaths } from '../common/paths.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ApiError, firstLineOf } from '../../shared/errors.js';
-import { diskFullMessage, isDiskFull } from '../disk-space.js';
-import { tempFileFor } from '../temp-files.js';
-import { inside } from './folder-safety.js';
+import { diskFullMessage, isDiskFull } from '../common/disk-space.js';
+import { tempFileFor } from '../common/temp-files.js';
+import { inside } from '../common/folder-safety.js';
 
 /** Largest single file accepted by an upload (a big TIFF scan fits; a video does not). */
 export const maxImportFileBytes = 512 * 1024 * 1024;
@@ -18,14 +19,9 @@ const maxNameBytes = 200;
 
 const importIdPattern = /^imp-[a-z0-9]{6,40}$/;
 
-/** Where the datasets module keeps the copies of folders a browser uploaded (`serve` mode). */
-export function importsFolder(dataDir: string): string {
-  return path.join(dataDir, 'imports');
-}
-
 /** True for `<dataDir>/imports/<one folder>`: a copy the studio owns, not a user's folder. */
 export function isImportedCopy(dataDir: string, folder: string): boolean {
-  const root = importsFolder(dataDir);
+  const root = dataPaths.imports(dataDir);
   return inside(root, folder) && !path.relative(root, folder).includes(path.sep);
 }
 
@@ -66,7 +62,7 @@ export async function importFile(dataDir: string, input: ImportFileInput): Promi
       `Files over ${maxImportFileBytes / 2 ** 20} MiB are not imported; copy the folder and add its path instead.`,
     );
   }
-  const folder = path.join(importsFolder(dataDir), importId);
+  const folder = path.join(dataPaths.imports(dataDir), importId);
   const target = path.join(folder, ...relPath);
   if (!inside(folder, target))
     throw new ApiError('invalid_input', 'A relative file path may not leave its folder.');

@@ -7,7 +7,7 @@ import { firstLineOf } from '../../shared/errors.js';
 import type { ColorMode, SkipReason } from '../../shared/types.js';
 import { BmpError, decodeBmp } from './bmp.js';
 import { decodeForMosaic, hasOnlyPlainChunks, mosaicCandidate, type RawImage } from './mosaic.js';
-import { loadSharp } from './sharp-loader.js';
+import { loadSharp } from '../common/sharp-loader.js';
 import { hasImageExtension, sniff, sniffBytes, unsupportedFormatByName, type Sniffed } from './sniff.js';
 
 /** What a file's content is, independent of the dataset's minimum size and of other files. */

@@ -1,6 +1,6 @@
 import type { ColorMode } from '../../shared/types.js';
 import type { RenderOptions } from './image-pipeline.js';
-import type { SharpFactory } from './sharp-loader.js';
+import type { SharpFactory } from '../common/sharp-loader.js';
 
 /**
  * Many small images cost more in per-call overhead than in pixels: a sharp call costs about

@@ -5,7 +5,7 @@ import {
   type DatasetReport,
   type SkipReason,
 } from '../../shared/types.js';
-import type { ScanRow } from './rows.js';
+import type { ScanRow } from '../store/scan-row.js';
 
 /** The colour the cache composites transparent pixels on (and pads with in 'pad' crop). */
 export const defaultBackground = { r: 255, g: 255, b: 255 } as const;

@@ -2,8 +2,8 @@ import path from 'node:path';
 import { CacheWriter, type CacheMeta } from './cache-format.js';
 import { cacheFileName, cacheKey, type CacheKeyFile, type CacheSettings } from './cache.js';
 import { fillCache, renderSources, type FilledCache, type PendingSource } from './cache-render.js';
-import { Channel } from './concurrency.js';
-import type { SharpFactory } from './sharp-loader.js';
+import { Channel } from '../common/concurrency.js';
+import type { SharpFactory } from '../common/sharp-loader.js';
 
 /** Used rows waiting for the renderer: enough to keep two mosaic batches fed, at 64 KB each. */
 const queueCapacity = 96;

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { ApiError, firstLineOf } from '../../shared/errors.js';
 import type { DatasetStatus } from '../../shared/types.js';
-import { isDiskFull } from '../disk-space.js';
-import { ownerAlive, thisProcess } from '../owner.js';
+import { isDiskFull } from '../common/disk-space.js';
+import { ownerAlive, thisProcess } from '../common/owner.js';
 import type { DatasetRecord } from '../store/datasets.js';
 import type { CacheSettings } from './cache.js';
 import {
@@ -13,13 +13,13 @@ import {
   storedCache,
   workConcurrency,
 } from './cache-builds.js';
-import { isAbortError, Throttle } from './concurrency.js';
+import { isAbortError, Throttle } from '../common/concurrency.js';
 import type { DatasetContext } from './context.js';
 import { emptyExplanation, ReportBuilder, skippedTotal } from './report.js';
-import type { ScanRow } from './rows.js';
+import type { ScanRow } from '../store/scan-row.js';
 import { RootUnreadableError, scanFolder } from './scan.js';
 import { ScanCache, type FinishedScanCache } from './scan-cache.js';
-import { loadSharp } from './sharp-loader.js';
+import { loadSharp } from '../common/sharp-loader.js';
 
 interface Task {
   controller: AbortController;

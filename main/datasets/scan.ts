@@ -1,7 +1,7 @@
-import { EagerQueue, orderedMap } from './concurrency.js';
+import { EagerQueue, orderedMap } from '../common/concurrency.js';
 import { inspectFile, type ContentReason, type Inspection } from './inspect.js';
 import type { RawImage } from './mosaic.js';
-import type { ScanRow } from './rows.js';
+import type { ScanRow } from '../store/scan-row.js';
 import { walk, type WalkEntry, type WalkFile } from './walk.js';
 
 export { RootUnreadableError } from './walk.js';

@@ -4,16 +4,17 @@ import { ApiError, firstLineOf } from '../../shared/errors.js';
 import type { CropMode } from '../../shared/config.js';
 import type { Emit } from '../../shared/events.js';
 import type { DatasetDetail, DatasetFile, DatasetStatus, DatasetSummary } from '../../shared/types.js';
-import type { DiskReserve } from '../disk-space.js';
-import { thisProcess } from '../owner.js';
+import type { DiskReserve } from '../common/disk-space.js';
+import { thisProcess } from '../common/owner.js';
 import type { Connection } from '../store/database.js';
 import { toDatasetSummary, type DatasetRecord, type DatasetStore } from '../store/datasets.js';
-import { removeStaleTempFiles } from '../temp-files.js';
+import { removeStaleTempFiles } from '../common/temp-files.js';
 import { CacheBuilds, cacheSettings, type BuildCacheInput, type BuiltCache } from './cache-builds.js';
 import { DatasetContext } from './context.js';
-import { inside, resolveUserFolder } from './folder-safety.js';
+import { inside, resolveUserFolder } from '../common/folder-safety.js';
 import { DatasetImages } from './images.js';
-import { importFile, importsFolder, isImportedCopy, type ImportFileInput } from './imports.js';
+import { importFile, isImportedCopy, type ImportFileInput } from './imports.js';
+import { dataPaths } from '../common/paths.js';
 import { refuseIfScannedElsewhere, ScanJobs, scannedElsewhere } from './scan-job.js';
 
 export type { BuildCacheInput, BuiltCache } from './cache-builds.js';
@@ -24,7 +25,7 @@ export interface DatasetServiceOptions {
   /** The app data folder; this module owns `<dataDir>/datasets/` and `<dataDir>/imports/`. */
   dataDir: string;
   emit: Emit;
-  /** Room kept for recording a scan's end when the disk fills up (see disk-space.ts). */
+  /** Room kept for recording a scan's end when the disk fills up (see common/disk-space.ts). */
   reserve?: DiskReserve;
 }
 
@@ -54,7 +55,7 @@ const incomplete: readonly DatasetStatus[] = ['cancelled', 'failed'];
  * Datasets, as the API sees them: adding a folder, its scan, report and file list, training
  * caches, thumbnails and originals, and the copies of folders a browser uploaded. The work is
  * done by scan-job.ts, cache-builds.ts, images.ts and imports.ts, with every path check in
- * folder-safety.ts. Owns `<dataDir>/datasets/<id>/` (caches and thumbnails) and
+ * common/folder-safety.ts. Owns `<dataDir>/datasets/<id>/` (caches and thumbnails) and
  * `<dataDir>/imports/`, and never writes to or deletes anything in the user's folders.
  */
 export class DatasetService {
@@ -228,7 +229,7 @@ export class DatasetService {
    */
   private recover(): void {
     removeStaleTempFiles(this.ctx.datasetsRoot(), 2, { legacy: true });
-    removeStaleTempFiles(importsFolder(this.ctx.dataDir), 64);
+    removeStaleTempFiles(dataPaths.imports(this.ctx.dataDir), 64);
     try {
       this.scans.recoverInterrupted();
     } catch (err) {

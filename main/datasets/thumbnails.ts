@@ -1,9 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { tempFileFor } from '../temp-files.js';
-import { Semaphore } from './concurrency.js';
+import { tempFileFor } from '../common/temp-files.js';
+import { Semaphore } from '../common/concurrency.js';
 import { openImage } from './image-pipeline.js';
-import { loadSharp } from './sharp-loader.js';
+import { loadSharp } from '../common/sharp-loader.js';
 
 /** Longest side of a grid thumbnail, in pixels (sharp on a 2× display at 80 px cells). */
 export const thumbnailSize = 160;

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ownerAlive, thisProcess } from '../owner.js';
-import { removeStaleTempFiles } from '../temp-files.js';
-import { inside } from '../datasets/folder-safety.js';
+import { ownerAlive, thisProcess } from '../common/owner.js';
+import { removeStaleTempFiles } from '../common/temp-files.js';
+import { inside } from '../common/folder-safety.js';
+import { dataPaths } from '../common/paths.js';
 
 /**
  * Where the latent explorer writes, and nowhere else. API callers never name a path: the studio
@@ -11,11 +12,9 @@ import { inside } from '../datasets/folder-safety.js';
  *   <dataDir>/exports/<runId>/<stamp>-<what>-tfjs/…             exported generators
  *   <dataDir>/generated/<stamp>-<what>/seed-….png + manifest.json   generated data sets
  * so a web page driving the API cannot write anywhere else. The CLI, run by the user, copies or
- * moves a result to its --out afterwards (cli-latent.ts).
+ * moves a result to its --out afterwards (cli/latent.ts).
  */
 
-export const exportsDirName = 'exports';
-export const generatedDirName = 'generated';
 /** A generated set's list of files, written last: a set is complete exactly when it is there. */
 export const manifestFileName = 'manifest.json';
 
@@ -29,14 +28,6 @@ export function setFileName(seed: number): string {
  * manifest is in place; a set left with it by a process that is gone is removed at start.
  */
 export const incompleteMarker = '.gan-studio-incomplete';
-
-/** Run ids as the store makes them; anything else could climb out of a folder built from it. */
-export const validRunId = /^[A-Za-z0-9_-]{1,64}$/;
-
-export function exportsFolder(dataDir: string, runId: string): string {
-  if (!validRunId.test(runId)) throw new Error(`"${runId}" is not a run id.`);
-  return path.join(dataDir, exportsDirName, runId);
-}
 
 /** A name's readable part: lower-case letters, digits and dashes. */
 export function slug(text: string, max = 40): string {
@@ -97,7 +88,7 @@ export function clearIncomplete(folder: string): void {
  * effort: what cannot be read is passed over.
  */
 export function recoverLatentFiles(dataDir: string): void {
-  const generated = path.join(dataDir, generatedDirName);
+  const generated = dataPaths.generatedRoot(dataDir);
   let entries: fs.Dirent[] = [];
   try {
     entries = fs.readdirSync(generated, { withFileTypes: true });
@@ -121,6 +112,6 @@ export function recoverLatentFiles(dataDir: string): void {
       /* another process got there first */
     }
   }
-  removeStaleTempFiles(path.join(dataDir, exportsDirName), 2);
+  removeStaleTempFiles(dataPaths.exportsRoot(dataDir), 2);
   removeStaleTempFiles(generated, 1);
 }

@@ -141,3 +141,8 @@ export interface LatentWorkerData {
   /** CPU threads for wasm, as TrainConfig.threads (0 = auto). */
   threads: number;
 }
+
+/** The path a request names, without what else it carries (the worker would be sent it all). */
+export function pathSpec({ seeds, mode, framesPerSegment, truncation }: PathSpec): PathSpec {
+  return { seeds, mode, framesPerSegment, truncation };
+}

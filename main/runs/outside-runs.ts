@@ -1,7 +1,7 @@
 import type { Emit } from '../../shared/events.js';
 import type { CheckpointInfo } from '../../shared/types.js';
 import { toCheckpointInfo, toSummary, type RunRecord, type RunStore } from '../store/runs.js';
-import { sampleUrl } from '../training/host/manager.js';
+import { mediaUrls } from '../../shared/media-urls.js';
 import { trainingSeconds } from './sessions.js';
 
 /**
@@ -96,7 +96,7 @@ export class OutsideRuns {
 
       const samples = runs.samples(run.id).filter((s) => s.step > before.sampleStep);
       for (const s of samples)
-        emit('run.sample', { runId: run.id, step: s.step, url: sampleUrl(run.id, s.file) });
+        emit('run.sample', { runId: run.id, step: s.step, url: mediaUrls.runFile(run.id, s.file) });
 
       const checkpoints: CheckpointInfo[] = runs.checkpoints(run.id).map(toCheckpointInfo);
       const checkpointKey = JSON.stringify(checkpoints);

@@ -1,4 +1,5 @@
 import { ApiError } from '../../shared/errors.js';
+import { mediaUrls } from '../../shared/media-urls.js';
 import type {
   DatasetStatus,
   ExportFile,
@@ -8,7 +9,7 @@ import type {
   RunSummary,
   SeriesSet,
 } from '../../shared/types.js';
-import { toCheckpointInfo, toSummary, type RunRecord, type RunStore } from '../store/runs.js';
+import { toCheckpointInfo, toSummary, type RunStore } from '../store/runs.js';
 import { configRows, unionOfSteps } from './compare.js';
 import { exportFileName, toCsv, toJson, type ExportSeries } from './export.js';
 import { queryRuns, type RunQuery } from './query.js';
@@ -23,8 +24,6 @@ export interface RunDatasets {
 export interface RunsServiceOptions {
   runs: RunStore;
   datasets: RunDatasets;
-  /** The URL the renderer loads a run's sample file from. */
-  sampleUrl(runId: string, file: string): string;
 }
 
 /**
@@ -34,24 +33,12 @@ export interface RunsServiceOptions {
 export class RunsService {
   constructor(private readonly opts: RunsServiceOptions) {}
 
-  private require(id: string): RunRecord {
-    const run = this.opts.runs.get(id);
-    if (!run) {
-      throw new ApiError(
-        'not_found',
-        `There is no run "${id}". It may have been deleted; refresh the runs list.`,
-        'id',
-      );
-    }
-    return run;
-  }
-
   list(query: RunQuery): RunSummary[] {
     return queryRuns(this.opts.runs.list().map(toSummary), query);
   }
 
   detail(id: string): RunDetail {
-    const run = this.require(id);
+    const run = this.opts.runs.require(id);
     const { runs } = this.opts;
     const history = runs.history(id);
     const dataset = run.datasetId ? this.opts.datasets.get(run.datasetId) : undefined;
@@ -67,7 +54,7 @@ export class RunsService {
             status: dataset.status,
           }
         : null,
-      samples: runs.samples(id).map((s) => ({ step: s.step, url: this.opts.sampleUrl(id, s.file) })),
+      samples: runs.samples(id).map((s) => ({ step: s.step, url: mediaUrls.runFile(id, s.file) })),
       checkpoints: runs.checkpoints(id).map(toCheckpointInfo),
       history,
       startedAt: history.find((e) => e.kind === 'started')?.at ?? null,
@@ -79,7 +66,7 @@ export class RunsService {
 
   /** Series of several runs on one step grid, with training time beside every step. */
   series(ids: readonly string[], names: readonly string[] | undefined, maxPoints: number): SeriesSet {
-    for (const id of ids) this.require(id);
+    for (const id of ids) this.opts.runs.require(id);
     const stored = this.opts.runs.metricStore.read(ids, names, maxPoints);
     return {
       bucket: stored.bucket,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import Database from 'better-sqlite3';
 import type { Database as DB, Statement } from 'better-sqlite3';
-import { DiskReserve, isDiskFull } from '../disk-space.js';
+import { DiskReserve, isDiskFull } from '../common/disk-space.js';
 import { FutureSchemaError, latestVersion, migrate } from './migrations/index.js';
 
 export class StoreOpenError extends Error {

@@ -8,6 +8,7 @@ import type {
   RunStatus,
   RunSummary,
 } from '../../shared/types.js';
+import { ApiError } from '../../shared/errors.js';
 import type { Connection } from './database.js';
 import { newId } from './ids.js';
 import { MetricStore, type MetricRow } from './metrics.js';
@@ -53,8 +54,28 @@ const selectRun = `
       AS last_g_loss
   FROM runs r LEFT JOIN datasets d ON d.id = r.dataset_id`;
 
+/** Stored configs as parsed, by their JSON: many reads of a run parse its config once. */
+const parsedConfigs = new Map<string, TrainConfig>();
+const maxParsedConfigs = 512;
+
+/**
+ * A stored config read back: parsed against the schema, so a run stored before a field existed
+ * gets its default. The result is shared by every read of the same JSON, so it is frozen.
+ */
+function storedConfig(json: string): TrainConfig {
+  let config = parsedConfigs.get(json);
+  if (!config) {
+    config = trainConfigSchema.parse(JSON.parse(json));
+    Object.freeze(config.augmentPolicy);
+    Object.freeze(config);
+    if (parsedConfigs.size >= maxParsedConfigs) parsedConfigs.delete(parsedConfigs.keys().next().value!);
+    parsedConfigs.set(json, config);
+  }
+  return config;
+}
+
 function toRecord(row: RunRow): RunRecord {
-  const config = trainConfigSchema.parse(JSON.parse(row.config_json));
+  const config = storedConfig(row.config_json);
   return {
     id: row.id,
     name: row.name,
@@ -129,6 +150,26 @@ export class RunStore {
   get(id: string): RunRecord | undefined {
     const row = this.conn.prepare<[string], RunRow>(`${selectRun} WHERE r.id = ?`).get(id);
     return row ? toRecord(row) : undefined;
+  }
+
+  /** The run, or the API's answer for one that is gone (`field` names the input that named it). */
+  require(id: string, field = 'id'): RunRecord {
+    const run = this.get(id);
+    if (!run) {
+      throw new ApiError(
+        'not_found',
+        `There is no run "${id}". It may have been deleted; refresh the runs list.`,
+        field,
+      );
+    }
+    return run;
+  }
+
+  /** How many runs were started on the dataset (a new run's default name numbers it). */
+  countOnDataset(datasetId: string): number {
+    return this.conn
+      .prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM runs WHERE dataset_id = ?')
+      .get(datasetId)!.n;
   }
 
   /** Runs whose row changed after `ms` (a step saved, a status, a rename), oldest change first. */

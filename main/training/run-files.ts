@@ -1,4 +1,4 @@
-import { loadSharp } from '../datasets/sharp-loader.js';
+import { loadSharp } from '../common/sharp-loader.js';
 import type { RgbImage } from './engine/grid.js';
 
 /**

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Studio } from '../../main/api/studio.js';
+import { Studio } from '../../main/studio.js';
 import { defaultTrainConfig } from '../../shared/config.js';
 import { tempDir } from '../helpers/temp.js';
 

@@ -4,18 +4,12 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/temp.js';
+import { writePngs } from '../helpers/images.js';
 
 describe('gan-studio latent, generate and export', () => {
   it('walks, generates a set and exports the generator of a run, through the API', async () => {
     const dataDir = tempDir();
-    const images = tempDir();
-    for (let i = 0; i < 6; i++) {
-      await sharp({
-        create: { width: 32, height: 32, channels: 3, background: { r: 40 * i, g: 90, b: 160 } },
-      })
-        .png()
-        .toFile(path.join(images, `${i}.png`));
-    }
+    const images = await writePngs(tempDir(), 6, (i) => ({ r: 40 * i, g: 90, b: 160 }));
     const trained = await cli(
       'train',
       '--data',

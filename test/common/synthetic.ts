@@ -1,5 +1,3 @@
-import type { TrainingImages } from '../../main/training/engine/data.js';
-
 /**
  * Deterministic test inputs with no tfjs RNG and no Node imports, so that Node tests and the
  * engine lab page in Chromium (e2e/engine) draw exactly the same numbers on every backend.
@@ -30,15 +28,4 @@ export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<
     worst = Math.max(worst, Math.abs((actual[i] ?? 0) - (expected[i] ?? 0)));
   }
   return scale === 0 ? worst : worst / scale;
-}
-
-/** `count` RGB images of noise, size × size, as a training cache holds them. */
-export function noiseImages(count: number, size = 32): TrainingImages {
-  const pixels = new Uint8Array(count * size * size * 3);
-  let s = 12345;
-  for (let i = 0; i < pixels.length; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    pixels[i] = s >>> 24;
-  }
-  return { pixels, count, height: size, width: size };
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CacheFormatError,
   CacheWriter,
@@ -10,7 +10,7 @@ import {
   readCacheFile,
   type CacheMeta,
 } from '../../main/datasets/cache-format.js';
-import { tempDir } from './fixtures.js';
+import { fileTempDir } from '../helpers/temp.js';
 
 const meta: CacheMeta = {
   key: 'abc123',
@@ -22,8 +22,7 @@ const meta: CacheMeta = {
   createdAt: 1_700_000_000_000,
 };
 
-const dir = tempDir('format');
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const dir = fileTempDir('gs-format-');
 
 function images(count: number, size = 4): Uint8Array {
   return Uint8Array.from({ length: count * size * size * 3 }, (_, i) => (i * 7) % 256);

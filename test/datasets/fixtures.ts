@@ -1,13 +1,9 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { CropMode } from '../../shared/config.js';
+import { writePngs } from '../helpers/images.js';
 import type { ColorMode, SkipReason } from '../../shared/types.js';
-
-export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `gs-${prefix}-`));
-}
 
 /** A smooth, seeded RGB pattern: distinct per seed, compressible like a photo. */
 export function pattern(width: number, height: number, seed: number, channels: 3 | 4 = 3): Buffer {
@@ -241,14 +237,11 @@ function readBmp24(file: Buffer): { data: Buffer; width: number; height: number 
 
 /** `count` distinct small PNGs, for scans that must take a moment (cancel, removal, bench). */
 export async function makeManyImages(root: string, count: number, size = 32): Promise<void> {
-  fs.mkdirSync(root, { recursive: true });
-  for (let i = 0; i < count; i++) {
-    const dir = path.join(root, `part${Math.floor(i / 100)}`);
-    fs.mkdirSync(dir, { recursive: true });
-    await raw(size, size, i)
-      .png({ compressionLevel: 1 })
-      .toFile(path.join(dir, `img${String(i).padStart(5, '0')}.png`));
-  }
+  await writePngs(root, count, (i) => pattern(size, size, i), {
+    width: size,
+    height: size,
+    name: (i) => `part${Math.floor(i / 100)}/img${String(i).padStart(5, '0')}.png`,
+  });
 }
 
 /** The background the studio composites transparency on and pads with. */

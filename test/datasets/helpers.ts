@@ -4,14 +4,14 @@ import type { EventName, EventPayloads } from '../../shared/events.js';
 import { openDatabase, type Connection } from '../../main/store/database.js';
 import { DatasetStore } from '../../main/store/datasets.js';
 import { DatasetService } from '../../main/datasets/service.js';
-import { tempDir } from './fixtures.js';
+import { fileTempDir } from '../helpers/temp.js';
 
 /** One event as emitted: name and payload typed together. */
 export type Recorded = { [E in EventName]: { name: E; payload: EventPayloads[E] } }[EventName];
 
 /** A DatasetService on a real SQLite store in a temp data folder, recording its events. */
 export class Harness {
-  readonly root = tempDir('svc');
+  readonly root = fileTempDir('gs-svc-');
   readonly dataDir = path.join(this.root, 'data');
   readonly conn: Connection;
   readonly store: DatasetStore;

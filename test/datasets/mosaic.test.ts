@@ -1,15 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp, { type OutputInfo, type SharpOptions } from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { CropMode } from '../../shared/config.js';
 import type { ColorMode } from '../../shared/types.js';
 import type { CacheSource } from '../../main/datasets/cache-protocol.js';
 import { renderSources, type RenderStats } from '../../main/datasets/cache-render.js';
-import { Channel } from '../../main/datasets/concurrency.js';
+import { Channel } from '../../main/common/concurrency.js';
 import { hasOnlyPlainChunks, mosaicPlan } from '../../main/datasets/mosaic.js';
-import type { SharpFactory } from '../../main/datasets/sharp-loader.js';
-import { pattern, reference, tempDir } from './fixtures.js';
+import type { SharpFactory } from '../../main/common/sharp-loader.js';
+import { pattern, reference } from './fixtures.js';
+import { fileTempDir } from '../helpers/temp.js';
 
 const white = { r: 255, g: 255, b: 255 };
 /** Noisy content, so the resize kernels' every tap matters at the tile edges. */
@@ -93,7 +94,7 @@ describe('renderSources', () => {
   ];
 
   beforeAll(async () => {
-    root = tempDir('mosaic');
+    root = fileTempDir('gs-mosaic-');
     sources = [];
     let seed = 0;
     const add = (relPath: string, format: string, mode: ColorMode, width: number, height: number) =>
@@ -129,7 +130,6 @@ describe('renderSources', () => {
     // Interleave them so that batches mix shapes and kinds, as real folders do.
     sources.sort((a, b) => (a.relPath.split('-').at(-1)! < b.relPath.split('-').at(-1)! ? -1 : 1));
   });
-  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
   async function renderAll(
     factory: SharpFactory,

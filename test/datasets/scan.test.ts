@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { skipReasons } from '../../shared/types.js';
 import { buildReport } from '../../main/datasets/report.js';
-import type { ScanRow } from '../../main/datasets/rows.js';
+import type { ScanRow } from '../../main/store/scan-row.js';
 import { RootUnreadableError, scanFolder } from '../../main/datasets/scan.js';
 import { sniff } from '../../main/datasets/sniff.js';
-import { fixtureExpect, fixtureMinSize, makeMessyFolder, tempDir } from './fixtures.js';
+import { fixtureExpect, fixtureMinSize, makeMessyFolder } from './fixtures.js';
+import { fileTempDir } from '../helpers/temp.js';
 
 async function collect(root: string, minSize = fixtureMinSize): Promise<ScanRow[]> {
   const rows: ScanRow[] = [];
@@ -19,11 +20,10 @@ describe('scanFolder on a messy folder', () => {
   let rows: ScanRow[];
 
   beforeAll(async () => {
-    root = path.join(tempDir('scan'), 'photos');
+    root = path.join(fileTempDir('gs-scan-'), 'photos');
     await makeMessyFolder(root);
     rows = await collect(root);
   });
-  afterAll(() => fs.rmSync(path.dirname(root), { recursive: true, force: true }));
 
   it('finds every file once, in folder order, and nothing hidden, system or looped', () => {
     const expected = [...Object.keys(fixtureExpect.used), ...Object.keys(fixtureExpect.skipped)].sort();
@@ -55,7 +55,7 @@ describe('scanFolder on a messy folder', () => {
   });
 
   it('lists a folder after files and folders whose names sort before its "/"', async () => {
-    const dir = tempDir('order');
+    const dir = fileTempDir('gs-order-');
     for (const rel of ['set/x.txt', 'set-2/y.txt', 'a.txt', 'a/b.txt', 'a b/c.txt'])
       fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     for (const rel of ['set/x.txt', 'set-2/y.txt', 'a.txt', 'a/b.txt', 'a b/c.txt'])
@@ -168,7 +168,7 @@ describe('sniff', () => {
 
 describe('scanFolder on names that are not UTF-8', () => {
   it('says what is wrong with the name, not ENOENT', async () => {
-    const dir = tempDir('latin1');
+    const dir = fileTempDir('gs-latin1-');
     try {
       const png = fs.readFileSync(path.join(import.meta.dirname, '..', '..', 'resources', 'icon.png'));
       // "café.png" and a folder "Ä" written by a system that used Latin-1: bytes that are not UTF-8.

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { vi } from 'vitest';
-import { runCli } from '../../main/cli.js';
+import { runCli } from '../../main/cli/index.js';
 
 /** Runs the CLI in-process and returns its exit code and what it printed. */
 export async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {

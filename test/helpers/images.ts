@@ -16,20 +16,24 @@ export interface PngOptions {
 }
 
 /**
- * Writes `count` solid-colour PNGs into dir (created if need be), as a user's image folder holds
- * them, and returns dir. Each image's colour comes from its index, so the images differ.
+ * Writes `count` PNGs into dir (created if need be, and any sub-folder a name has), as a user's
+ * image folder holds them, and returns dir. Image i is a solid colour, or raw RGB pixels of
+ * width × height, from its index, so the images differ.
  */
 export async function writePngs(
   dir: string,
   count: number,
-  colour: (i: number) => Rgb,
+  content: (i: number) => Rgb | Buffer,
   { width = 32, height = 32, name = (i) => `${i}.png` }: PngOptions = {},
 ): Promise<string> {
-  fs.mkdirSync(dir, { recursive: true });
   for (let i = 0; i < count; i++) {
-    await sharp({ create: { width, height, channels: 3, background: colour(i) } })
-      .png()
-      .toFile(path.join(dir, name(i)));
+    const file = path.join(dir, name(i));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const pixels = content(i);
+    const image = Buffer.isBuffer(pixels)
+      ? sharp(pixels, { raw: { width, height, channels: 3 } })
+      : sharp({ create: { width, height, channels: 3, background: pixels } });
+    await image.png({ compressionLevel: 1 }).toFile(file);
   }
   return dir;
 }

@@ -1,5 +1,7 @@
 import { afterEach } from 'vitest';
-import { Studio } from '../../main/api/studio.js';
+import type { MethodInput, MethodName, MethodResult } from '../../shared/api.js';
+import { invoke } from '../../main/api/router.js';
+import { Studio } from '../../main/studio.js';
 import type { AnyEvent } from '../../main/api/event-bus.js';
 import type { AddDatasetInput } from '../../main/datasets/service.js';
 import { writePngs } from './images.js';
@@ -54,4 +56,21 @@ export function untilStep(s: Studio, runId: string, step: number): Promise<void>
       }
     });
   });
+}
+
+/** Calls the API through the router, as the UI does (its validation, its errors thrown as ApiError). */
+export function api<M extends MethodName>(
+  s: Studio,
+  method: M,
+  input: MethodInput<M>,
+): Promise<MethodResult<M>> {
+  return invoke(s.router, method, input);
+}
+
+/** Starts a run as the Train form does: training.start through the router. */
+export function startRun(
+  s: Studio,
+  input: MethodInput<'training.start'>,
+): Promise<MethodResult<'training.start'>> {
+  return api(s, 'training.start', input);
 }

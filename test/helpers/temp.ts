@@ -1,17 +1,29 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach } from 'vitest';
+import { afterAll, afterEach } from 'vitest';
 
-const made: string[] = [];
+const forTest: string[] = [];
+const forFile: string[] = [];
 
-/** A fresh temporary folder, removed after the test. */
-export function tempDir(prefix = 'gan-studio-test-'): string {
+function make(prefix: string, list: string[]): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  made.push(dir);
+  list.push(dir);
   return dir;
 }
 
-afterEach(() => {
-  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
-});
+/** A fresh temporary folder, removed after the test. */
+export function tempDir(prefix = 'gan-studio-test-'): string {
+  return make(prefix, forTest);
+}
+
+/** A fresh temporary folder that lives for the whole test file (made in beforeAll, say). */
+export function fileTempDir(prefix = 'gan-studio-test-'): string {
+  return make(prefix, forFile);
+}
+
+const remove = (list: string[]) => {
+  for (const dir of list.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+};
+afterEach(() => remove(forTest));
+afterAll(() => remove(forFile));

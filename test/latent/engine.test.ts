@@ -12,7 +12,7 @@ import {
   slerp,
 } from '../../main/training/engine/latent.js';
 import { GanTrainer } from '../../main/training/engine/trainer.js';
-import type { TrainingImages } from '../../main/training/engine/data.js';
+import { noiseImages } from '../../main/training/engine/data.js';
 import { buildLayersModel, weightsFileName } from '../../main/latent/worker/tfjs-export.js';
 import { useCpu } from '../training/helpers.js';
 
@@ -25,20 +25,10 @@ const config = trainConfigSchema.parse({
   emaDecay: 0.9,
 });
 
-function noiseImages(count: number): TrainingImages {
-  const pixels = new Uint8Array(count * 32 * 32 * 3);
-  let s = 99;
-  for (let i = 0; i < pixels.length; i++) {
-    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
-    pixels[i] = s >>> 24;
-  }
-  return { pixels, count, height: 32, width: 32 };
-}
-
 /** A generator a few steps into training, so its batch norms have statistics worth baking. */
 async function trainedGenerator(): Promise<Generator> {
   await useCpu();
-  const trainer = GanTrainer.create(config, noiseImages(8), 8);
+  const trainer = GanTrainer.create(config, noiseImages(8, 32, 99), 8);
   for (let i = 0; i < 3; i++) await trainer.step();
   const checkpoint = await trainer.exportCheckpoint();
   trainer.dispose();

@@ -5,12 +5,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Studio } from '../../main/api/studio.js';
+import { Studio } from '../../main/studio.js';
 import type { AnyEvent } from '../../main/api/event-bus.js';
 import type { MethodInput, MethodName, MethodResult } from '../../shared/api.js';
-import { unwrap, type Envelope } from '../../shared/errors.js';
+import { api as callApi, startRun } from '../helpers/studio.js';
+import { writePngs } from '../helpers/images.js';
+import { fileTempDir } from '../helpers/temp.js';
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 
 /**
  * The latent service through the API router, as the UI and the CLI call it, on a tiny run
@@ -21,11 +22,11 @@ let studio: Studio;
 let runId: string;
 let images: string;
 const events: AnyEvent[] = [];
-// Made by hand (not tempDir, which empties after each test): the run lives for the whole file.
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-studio-latent-'));
+// The run lives for the whole file.
+const dataDir = fileTempDir('gan-studio-latent-');
 
-async function api<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodResult<M>> {
-  return unwrap((await studio.router.call(method, input)) as Envelope<MethodResult<M>>);
+function api<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodResult<M>> {
+  return callApi(studio, method, input);
 }
 
 async function apiError(method: MethodName, input: unknown): Promise<{ code: string; message: string }> {
@@ -44,19 +45,16 @@ async function rawPixels(png: Buffer): Promise<Buffer> {
 }
 
 beforeAll(async () => {
-  images = fs.mkdtempSync(path.join(os.tmpdir(), 'gan-studio-latent-images-'));
-  for (let i = 0; i < 8; i++) {
+  images = await writePngs(fileTempDir('gan-studio-latent-images-'), 8, (i) => {
     const noise = Buffer.alloc(32 * 32 * 3);
     for (let j = 0; j < noise.length; j++) noise[j] = (j * (i + 3) * 37 + i * 91) % 256;
-    await sharp(noise, { raw: { width: 32, height: 32, channels: 3 } })
-      .png()
-      .toFile(path.join(images, `${i}.png`));
-  }
+    return noise;
+  });
   studio = new Studio({ dataDir, shell: 'serve', latentBackend: 'wasm' });
   studio.events.subscribe((e) => events.push(e));
   const dataset = await studio.datasets.add({ path: images });
   await studio.datasets.waitForScan(dataset.id);
-  const run = await studio.training.start({
+  const run = await startRun(studio, {
     datasetId: dataset.id,
     config: {
       resolution: 32,
@@ -76,8 +74,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await studio?.close();
-  fs.rmSync(dataDir, { recursive: true, force: true });
-  fs.rmSync(images, { recursive: true, force: true });
 });
 
 describe('latent explorer API', () => {

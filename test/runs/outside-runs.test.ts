@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyEvent } from '../../main/api/event-bus.js';
-import type { Studio } from '../../main/api/studio.js';
-import { openStudio, studioWithDataset, untilStep } from '../helpers/studio.js';
+import type { Studio } from '../../main/studio.js';
+import { openStudio, startRun, studioWithDataset, untilStep } from '../helpers/studio.js';
 import { tinyModel } from '../helpers/train-config.js';
 
 /**
@@ -15,7 +15,7 @@ describe('a run another process trains', () => {
     const heard: AnyEvent[] = [];
     viewer.events.subscribe((e) => heard.push(e));
 
-    const run = await trainer.training.start({
+    const run = await startRun(trainer, {
       datasetId,
       config: { ...tinyModel, resolution: 32, steps: 60, metricsEvery: 2, sampleEvery: 20, threads: 1 },
     });
@@ -49,7 +49,7 @@ describe('a run another process trains', () => {
   it('is followed again from an earlier checkpoint when that process continues it from there', async () => {
     const { s: trainer, datasetId } = await studioWithDataset();
     const viewer = openStudio(trainer.options.dataDir);
-    const run = await trainer.training.start({
+    const run = await startRun(trainer, {
       datasetId,
       config: { ...tinyModel, resolution: 32, steps: 40, metricsEvery: 2, threads: 1, keepCheckpoints: 5 },
     });

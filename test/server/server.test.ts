@@ -3,7 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { Studio } from '../../main/api/studio.js';
+import { Studio } from '../../main/studio.js';
 import { startServer, type RunningServer } from '../../main/server/server.js';
 import { tempDir } from '../helpers/temp.js';
 

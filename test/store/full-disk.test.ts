@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Studio } from '../../main/api/studio.js';
+import { Studio } from '../../main/studio.js';
 import { openDatabase } from '../../main/store/database.js';
 import { DatasetStore } from '../../main/store/datasets.js';
 import { defaultTrainConfig } from '../../shared/config.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultTrainConfig } from '../../shared/config.js';
 import { openDatabase } from '../../main/store/database.js';
 import { RunStore } from '../../main/store/runs.js';
-import { ownerAlive } from '../../main/owner.js';
+import { ownerAlive } from '../../main/common/owner.js';
 import { tempDir } from '../helpers/temp.js';
 
 function store() {

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../../atomic-files.js';
+import { writeFileAtomic } from '../../common/atomic-files.js';
 import type { Generator } from '../../training/engine/generator.js';
 import { seedLatents } from '../../training/engine/latent.js';
 import { manifestFileName, setFileName } from '../files.js';

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { firstLineOf } from '../../../shared/errors.js';
-import { writeFileAtomic } from '../../atomic-files.js';
+import { writeFileAtomic } from '../../common/atomic-files.js';
 import { readCacheFile } from '../../datasets/cache-format.js';
 import { decodeCheckpoint } from '../../training/engine/checkpoint.js';
 import type { TrainingImages } from '../../training/engine/data.js';

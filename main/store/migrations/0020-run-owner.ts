@@ -1,4 +1,4 @@
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /**
  * Which process trains a run ("host:pid"). Several processes may share a data folder (the app,

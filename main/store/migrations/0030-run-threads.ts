@@ -1,4 +1,4 @@
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /** The CPU threads a wasm run trained on, so the run shows how it was trained. */
 export const migration0030: Migration = {

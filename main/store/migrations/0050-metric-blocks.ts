@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /**
  * Block widths in steps, each 8 times the last. The table's format: main/store/metrics.ts keeps

@@ -1,4 +1,4 @@
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /**
  * Which process scans a dataset ("host:pid", while its status is 'scanning'). Several processes

@@ -5,12 +5,7 @@ import { migration0030 } from './0030-run-threads.js';
 import { migration0040 } from './0040-run-history.js';
 import { migration0050 } from './0050-metric-blocks.js';
 import { migration0060 } from './0060-scan-owner.js';
-
-export interface Migration {
-  version: number;
-  name: string;
-  up(db: Database): void;
-}
+import type { Migration } from './migration.js';
 
 /** Versions only ever increase; numbered with gaps so a fix can slot in between. */
 export const migrations: readonly Migration[] = [

@@ -9,6 +9,21 @@ export interface TrainingImages {
 }
 
 /**
+ * `count` RGB images of noise, size × size, as a training cache holds them: for timing a model
+ * (calibration, benchmarks) and for tests, where what the images show does not matter. The same
+ * for the same seed everywhere (a linear congruential sequence, no Node, no tfjs).
+ */
+export function noiseImages(count: number, size: number, seed = 12345): TrainingImages {
+  const pixels = new Uint8Array(count * size * size * 3);
+  let s = seed >>> 0;
+  for (let i = 0; i < pixels.length; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    pixels[i] = s >>> 24;
+  }
+  return { pixels, count, height: size, width: size };
+}
+
+/**
  * Where the sampler is: the RNG as it was when the current epoch's order was drawn, and how far
  * into that order it has read. Restoring redraws the same order, so data order survives resume.
  */

@@ -1,3 +1,4 @@
+import { maxSeed } from '../../../shared/config.js';
 import { Rng } from './rng.js';
 
 /**
@@ -8,9 +9,6 @@ import { Rng } from './rng.js';
  * The latent prior is N(0, I) and the generator has no mapping network, so the mean latent is 0
  * and truncation toward it is z' = ψ·z (StyleGAN's w' = w̄ + ψ(w − w̄) with w̄ = 0).
  */
-
-/** Seeds are what a user types and a manifest records: non-negative 31-bit integers. */
-export const maxSeed = 2 ** 31 - 1;
 
 /** The latent of a seed: the same vector for the same seed and latent size, everywhere. */
 export function seedLatent(seed: number, latentSize: number): Float32Array {

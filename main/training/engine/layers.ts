@@ -18,6 +18,9 @@ import { onWebgpu } from './device.js';
  * - webgpu: those average pools exceed WebGPU's dispatch limits on large batches, and every op
  *   is a dispatch whose fixed cost outweighs a small GAN's arithmetic: reductions and batch norm
  *   run the engine's own kernels (kernels/webgpu), matMul transposes in place, tanh is tanh.
+ *
+ * Longer than most files on purpose: each layer's forward and backward pass and its per-backend
+ * choice of ops stand side by side, where a change to one is checked against the other.
  */
 
 export type Params = Map<string, tf.Variable>;

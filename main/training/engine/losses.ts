@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { LossKind } from '../../../shared/config.js';
 import { webgpuKernelNames } from '../kernels/webgpu/names.js';
 import { onWebgpu } from './device.js';
 import { tidy } from './tidy.js';
@@ -16,8 +17,6 @@ import { tidy } from './tidy.js';
  *   Kept so users can see that happen.
  * - hinge: D minimises relu(1 − D(x)) + relu(1 + D(G(z))), G minimises −D(G(z)).
  */
-
-export type LossKind = 'bce' | 'minimax' | 'hinge';
 
 export interface LossAndGrad {
   loss: tf.Scalar;

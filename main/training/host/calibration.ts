@@ -6,10 +6,10 @@ import { trainConfigSchema, type BackendName, type TrainConfig } from '../../../
 import { ApiError } from '../../../shared/errors.js';
 import type { Emit } from '../../../shared/events.js';
 import type { TrainingEstimate } from '../../../shared/types.js';
-import { writeFileAtomic } from '../../atomic-files.js';
-import { startWorker } from '../../worker-start.js';
+import { writeFileAtomic } from '../../common/atomic-files.js';
+import { startWorker } from '../../common/worker-start.js';
 import type { CalibrationRequest, FromCalibration, Measurement } from '../protocol.js';
-import { firstSampleAfterMs, sampleIntervalMs, swdFirstAfterMs, swdIntervalMs } from '../worker/schedule.js';
+import { firstSampleAfterMs, sampleIntervalMs, swdFirstAfterMs, swdIntervalMs } from '../schedule.js';
 
 /**
  * The Train form's "how long will this take": a short calibration of the model in a worker
@@ -96,7 +96,7 @@ export function machineKey(appVersion: string): string {
   return `${os.hostname()} · ${process.platform}-${process.arch} · ${cpu} × ${os.availableParallelism()} · ${memory} GiB · v${appVersion}`;
 }
 
-/** Sample grids the time-based schedule takes in a run of `ms` (worker/schedule.ts). */
+/** Sample grids the time-based schedule takes in a run of `ms` (training/schedule.ts). */
 export function scheduledSamples(ms: number): number {
   let count = 0;
   for (let at = firstSampleAfterMs; at <= ms; at += sampleIntervalMs(at)) count++;

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { backendNames, type BackendName } from '../../../shared/config.js';
 import { firstLineOf } from '../../../shared/errors.js';
 import type { BackendStatus } from '../../../shared/types.js';
-import { registerWasmTrainingKernels } from '../kernels/index.js';
+import { registerWasmTrainingKernels } from '../kernels/wasm/index.js';
 import { registerWebgpuTrainingKernels } from '../kernels/webgpu/index.js';
 import { nativePackages, wasmBinariesDir } from '../packages.js';
 import { loadThreadedWasm, maxWasmThreads, resolveThreads } from './wasm-threads.js';

@@ -1,8 +1,7 @@
 import { firstLineOf } from '../../../shared/errors.js';
 import { encodeCheckpoint } from '../engine/checkpoint.js';
-import type { TrainingImages } from '../engine/data.js';
+import { noiseImages } from '../engine/data.js';
 import { swdImageCount } from '../engine/quality.js';
-import { Rng } from '../engine/rng.js';
 import { GanTrainer, trainSteps } from '../engine/trainer.js';
 import type { CalibrationRequest, FromCalibration, Measurement } from '../protocol.js';
 import { selectBackend, type BackendOptions, type BackendSelection } from './backends.js';
@@ -24,14 +23,6 @@ export interface CalibrationDeps {
   ): Promise<BackendSelection>;
 }
 
-/** Noise images, enough for a batch and for the quality curve's subset. */
-function syntheticImages(resolution: number, count: number): TrainingImages {
-  const rng = Rng.seeded(1, 'calibration');
-  const pixels = new Uint8Array(count * resolution * resolution * 3);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = rng.nextU32() & 255;
-  return { pixels, count, height: resolution, width: resolution };
-}
-
 async function seconds<T>(work: () => Promise<T>): Promise<number> {
   const start = performance.now();
   await work();
@@ -47,10 +38,8 @@ export async function calibrate(
   post({ type: 'progress', backend: null, done: 0, total: request.maxSteps });
   const selection = await deps.selectBackend(request.backend, { threads: request.threads });
   const { config } = request;
-  const images = syntheticImages(
-    config.resolution,
-    Math.max(config.batchSize, swdImageCount(config.resolution)),
-  );
+  // Enough for a batch and for the quality curve's subset; what they show does not change the time.
+  const images = noiseImages(Math.max(config.batchSize, swdImageCount(config.resolution)), config.resolution);
   const trainer = GanTrainer.create(config, images, images.count);
   try {
     // The first steps compile kernels; wasm's and the GPU's caches keep warming a little longer.

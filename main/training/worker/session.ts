@@ -10,11 +10,12 @@ import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../engine/c
 import type { TrainingImages } from '../engine/data.js';
 import type { RgbImage } from '../engine/grid.js';
 import { augments, GanTrainer, metricsFinite, type StepMetrics } from '../engine/trainer.js';
-import { HealthMonitor } from '../health.js';
+import { HealthMonitor } from '../engine/health.js';
 import type { EndReason, FromWorker, StartMessage, ToWorker } from '../protocol.js';
-import { writeFileAtomic } from '../../atomic-files.js';
+import { writeFileAtomic } from '../../common/atomic-files.js';
 import { checkpointFile, encodePng, sampleFile } from '../run-files.js';
-import { metricsIntervalMs, SampleSchedule, swdFirstAfterMs, swdIntervalMs } from './schedule.js';
+import { metricsIntervalMs, SampleSchedule, swdFirstAfterMs, swdIntervalMs } from '../schedule.js';
+import { diskFullRunMessage, isDiskFull } from '../../common/disk-space.js';
 
 /**
  * The training loop around the engine, on the worker side of protocol.ts: picks the backend,
@@ -93,14 +94,6 @@ class BackendFailure extends Error {}
 function systemError(error: unknown): boolean {
   return typeof (error as { syscall?: unknown } | null)?.syscall === 'string';
 }
-
-/** A write that failed because the disk is full: the run pauses rather than fails. */
-function diskFull(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT';
-}
-
-const diskFullMessage = 'The disk is full: free space, then resume. Training paused at its last checkpoint.';
 
 async function readCheckpoint(file: string): Promise<Checkpoint> {
   const bytes = await fs.readFile(file).catch((error: unknown) => {
@@ -205,12 +198,12 @@ export class TrainingSession {
       }
     } catch (error) {
       this.endProbation();
-      if (diskFull(error)) {
+      if (isDiskFull(error)) {
         this.post({
           type: 'ended',
           reason: 'paused',
           step: trainer?.completedSteps ?? 0,
-          error: diskFullMessage,
+          error: diskFullRunMessage,
         });
         return;
       }
@@ -259,8 +252,8 @@ export class TrainingSession {
       // page shows what it has learnt up to where it stopped.
       if (this.lastSampleStep !== trainer.completedSteps) await this.writeSample(start.runDir, trainer);
     } catch (error) {
-      if (!diskFull(error)) throw error;
-      this.post({ type: 'ended', reason: 'paused', step: trainer.completedSteps, error: diskFullMessage });
+      if (!isDiskFull(error)) throw error;
+      this.post({ type: 'ended', reason: 'paused', step: trainer.completedSteps, error: diskFullRunMessage });
       return;
     }
     this.post({ type: 'ended', reason, step: trainer.completedSteps });

@@ -1,5 +1,5 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import type { LossKind } from '../../engine/losses.js';
+import type { LossKind } from '../../../../shared/config.js';
 import { webgpuKernelNames } from './names.js';
 import { elementwiseKernelConfig, ints, need, runFlat, type WebGpuBackendLike } from './program.js';
 

@@ -1,4 +1,9 @@
-import { defaultTrainConfig, presets, type TrainConfig } from '../../../../shared/config.js';
+import {
+  defaultTrainConfig,
+  presets,
+  resolveTrainConfig,
+  type TrainConfig,
+} from '../../../../shared/config.js';
 import type { EventPayloads } from '../../../../shared/events.js';
 import type { DatasetSummary, TrainingEstimate } from '../../../../shared/types.js';
 import { studio } from '../api/client.js';
@@ -8,9 +13,8 @@ const keptAcrossPresets = ['backend', 'threads', 'crop', 'flip', 'seed'] as cons
 
 /** A preset's settings, keeping the machine's and the data's from `current`. */
 export function presetSettings(id: string, current: TrainConfig): TrainConfig {
-  const preset = presets.find((p) => p.id === id);
   const kept = Object.fromEntries(keptAcrossPresets.map((k) => [k, current[k]]));
-  return { ...defaultTrainConfig, ...(preset?.config ?? {}), ...kept } as TrainConfig;
+  return resolveTrainConfig(id, kept);
 }
 
 /** The preset whose every value a config has, or '' (custom settings). */

@@ -1,0 +1,118 @@
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { MethodInput, MethodName, MethodResult } from '../../shared/api.js';
+import { ApiError } from '../../shared/errors.js';
+import { invoke } from '../api/router.js';
+import type { EventName, EventPayloads } from '../../shared/events.js';
+import { defaultDataDir } from '../common/paths.js';
+import { Studio } from '../studio.js';
+
+/**
+ * What every command group of the CLI shares: flags, the Studio a command opens, and the one way
+ * in, the API router the UI calls (the same validation, the same errors, the same events).
+ */
+
+/** A mistake in the command line itself: printed with the usage, exit code 2. */
+export class UsageError extends Error {}
+
+const commonOptions = {
+  'data-dir': { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} satisfies ParseArgsConfig['options'];
+
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  try {
+    return parseArgs({
+      args,
+      options: { ...commonOptions, ...options },
+      allowPositionals: true,
+      strict: true,
+    } as const);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** A Studio for one command; `serve` also follows runs other processes train, for its UI. */
+export function openStudio(dataDir: string | undefined, { followOutsideRuns = false } = {}): Studio {
+  return new Studio({
+    dataDir: path.resolve(dataDir ?? defaultDataDir()),
+    shell: 'serve',
+    followOutsideRuns,
+  });
+}
+
+/** Opens a Studio for the command and closes it however the command ends. */
+export async function withStudio<T>(
+  dataDir: string | undefined,
+  command: (studio: Studio) => Promise<T>,
+): Promise<T> {
+  const studio = openStudio(dataDir);
+  try {
+    return await command(studio);
+  } finally {
+    await studio.close();
+  }
+}
+
+/** Calls the API through the router, as the UI does: the same validation and the same errors. */
+export function api<M extends MethodName>(
+  studio: Studio,
+  method: M,
+  input: MethodInput<M>,
+): Promise<MethodResult<M>> {
+  return invoke(studio.router, method, input);
+}
+
+/**
+ * Waits until `done` says the thing is finished, as a UI would: on every event of that name, and
+ * by asking again now and then (work another process does sends no events here).
+ */
+export async function until<E extends EventName, T>(
+  studio: Studio,
+  event: E,
+  done: () => Promise<T | null>,
+  relevant: (payload: EventPayloads[E]) => boolean,
+): Promise<T> {
+  for (;;) {
+    let off = () => {};
+    const changed = new Promise<void>((resolve) => {
+      off = studio.events.subscribe((e) => {
+        if (e.name === event && relevant(e.payload as EventPayloads[E])) resolve();
+      });
+    });
+    try {
+      const result = await done();
+      if (result !== null) return result;
+      await Promise.race([changed, new Promise((resolve) => setTimeout(resolve, 500))]);
+    } finally {
+      off();
+    }
+  }
+}
+
+/** A run named on the command line: its id, or its exact name when one run has it. */
+export async function resolveRun(studio: Studio, ref: string | undefined, usage: string): Promise<string> {
+  if (!ref) throw new UsageError(`Name the run: ${usage}`);
+  const all = await api(studio, 'runs.list', {});
+  const byId = all.find((r) => r.id === ref);
+  if (byId) return byId.id;
+  const named = all.filter((r) => r.name === ref);
+  if (named.length === 1) return named[0]!.id;
+  if (named.length > 1) {
+    throw new ApiError(
+      'conflict',
+      `${named.length} runs are named "${ref}": give one of their ids (${named.map((r) => r.id).join(', ')}).`,
+    );
+  }
+  throw new ApiError('not_found', `There is no run "${ref}". List them with: gan-studio runs list`);
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+export function printLine(text: string): void {
+  process.stdout.write(`${text}\n`);
+}

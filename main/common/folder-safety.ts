@@ -1,0 +1,106 @@
+import type { Stats } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { ApiError, firstLineOf } from '../../shared/errors.js';
+
+/**
+ * True when `child` lies strictly below `parent`, comparing resolved path text. Every check of
+ * "is this path inside that folder" in main/ goes through here: the copies this replaced differed
+ * (one took an absolute relative path on Windows, another a name like `..cache` for a parent).
+ * Path text only: a link inside the folder may still lead out of it; see realFileIn.
+ */
+export function inside(parent: string, child: string): boolean {
+  const rel = path.relative(path.resolve(parent), path.resolve(child));
+  return (
+    rel !== '' &&
+    rel !== '..' &&
+    !rel.startsWith(`..${path.sep}`) &&
+    // On Windows a path on another drive comes back absolute.
+    !path.isAbsolute(rel)
+  );
+}
+
+/**
+ * The absolute path of a scan's '/'-separated relative path in its folder, or undefined when the
+ * text leads out of it. The database is trusted no further than API input.
+ */
+export function fileIn(folder: string, relPath: string): string | undefined {
+  const abs = path.resolve(folder, ...relPath.split('/'));
+  return inside(folder, abs) ? abs : undefined;
+}
+
+/**
+ * The real path (every link resolved) of a file in a folder, or undefined when it does not exist,
+ * is not a regular file, or its real path leaves the folder's real path: a link in a dataset to
+ * /etc/shadow is a file of the folder by name only and is never served.
+ */
+export async function realFileIn(folder: string, relPath: string): Promise<string | undefined> {
+  const abs = fileIn(folder, relPath);
+  if (!abs) return undefined;
+  try {
+    const [realFolder, realFile] = await Promise.all([fs.realpath(folder), fs.realpath(abs)]);
+    if (!inside(realFolder, realFile)) return undefined;
+    return (await fs.stat(realFile)).isFile() ? realFile : undefined;
+  } catch {
+    return undefined; // gone, or a link to nowhere
+  }
+}
+
+/**
+ * The folder a user chose, checked and resolved to its real path (the same folder reached
+ * through a link is the same dataset). Says what is wrong, and what to do, when it is missing,
+ * a file, or unreadable.
+ */
+export async function resolveUserFolder(input: string): Promise<string> {
+  if (typeof input !== 'string' || input.trim() === '') {
+    throw new ApiError(
+      'invalid_input',
+      'No folder was given. Choose the folder that holds your images.',
+      'path',
+    );
+  }
+  const folder = path.resolve(input);
+  let stat: Stats;
+  try {
+    stat = await fs.stat(folder);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new ApiError(
+        'not_found',
+        `The folder ${folder} does not exist. Check the path, or choose the folder again.`,
+        'path',
+      );
+    }
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new ApiError(
+        'invalid_input',
+        `GAN Studio may not open ${folder} (permission denied). Allow read access to it, or choose another folder.`,
+        'path',
+      );
+    }
+    throw new ApiError(
+      'invalid_input',
+      `The folder ${folder} cannot be opened (${firstLineOf(err)}). Choose another folder.`,
+      'path',
+    );
+  }
+  if (!stat.isDirectory()) {
+    throw new ApiError(
+      'invalid_input',
+      `${folder} is a file, not a folder. Choose the folder that holds your images.`,
+      'path',
+    );
+  }
+  try {
+    const dir = await fs.opendir(folder);
+    await dir.close();
+    return await fs.realpath(folder);
+  } catch (err) {
+    throw new ApiError(
+      'invalid_input',
+      `The folder ${folder} cannot be read (${firstLineOf(err)}). Allow GAN Studio to read it, or choose another folder.`,
+      'path',
+    );
+  }
+}

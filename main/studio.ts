@@ -1,0 +1,181 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import type { AppInfo, BackendStatus } from '../shared/types.js';
+import type { BackendName, TrainConfig } from '../shared/config.js';
+import { DiskReserve } from './common/disk-space.js';
+import { appVersion, packageVersion } from './common/versions.js';
+import { openDatabase, type Connection } from './store/database.js';
+import { DatasetStore } from './store/datasets.js';
+import { RunStore } from './store/runs.js';
+import { DatasetService } from './datasets/service.js';
+import { TrainingManager } from './training/host/manager.js';
+import { Calibrator } from './training/host/calibration.js';
+import { probeBackends } from './training/host/probe.js';
+import { RunsService } from './runs/service.js';
+import { OutsideRuns } from './runs/outside-runs.js';
+import { LatentService } from './latent/host/service.js';
+import { EventBus } from './api/event-bus.js';
+import { createRouter, type Router } from './api/router.js';
+import { MediaResolver } from './api/media.js';
+import { appHandlers } from './api/handlers/app.js';
+import { datasetHandlers } from './api/handlers/datasets.js';
+import { runHandlers } from './api/handlers/runs.js';
+import { trainingHandlers } from './api/handlers/training.js';
+import { latentHandlers } from './api/handlers/latent.js';
+
+export interface StudioOptions {
+  dataDir: string;
+  shell: AppInfo['shell'];
+  /** Runs allowed to train at once (default: one per core, less one for the UI). */
+  maxConcurrentRuns?: number;
+  /** Backend of the latent explorer's generator workers: 'auto' unless a test pins one. */
+  latentBackend?: 'auto' | BackendName;
+  /**
+   * Send events for runs other processes train on this data folder (default true): a UI shows
+   * them live. One-shot CLI commands have no one to tell.
+   */
+  followOutsideRuns?: boolean;
+}
+
+/**
+ * The composition root: everything behind the API, built once and wired here, and nowhere else.
+ * Each service gets the few things it uses; each group of API handlers gets the services it
+ * calls (no handler sees the Studio). The Electron app, `serve` and every CLI command each open
+ * one Studio and reach it through its router.
+ */
+export class Studio {
+  readonly conn: Connection;
+  readonly events = new EventBus();
+  readonly runs: RunStore;
+  readonly datasets: DatasetService;
+  readonly training: TrainingManager;
+  /** Null where no UI listens (CLI commands other than serve). */
+  readonly outsideRuns: OutsideRuns | null = null;
+  /** Past runs: the list, a run's story, comparisons and exports. */
+  readonly runService: RunsService;
+  /** A run's generator: the latent explorer, exports and generated data sets. */
+  readonly latent: LatentService;
+  readonly router: Router;
+  readonly media: MediaResolver;
+  /** Room kept to record statuses when the disk fills up (see common/disk-space.ts). */
+  readonly reserve: DiskReserve;
+  /** How fast this machine trains a model: the Train form's expected duration. */
+  readonly calibrator: Calibrator;
+  private backends: Promise<BackendStatus[]> | null = null;
+  private readonly version = appVersion();
+
+  constructor(readonly options: StudioOptions) {
+    const { dataDir } = options;
+    const emit = this.events.emit;
+    fs.mkdirSync(dataDir, { recursive: true });
+    this.conn = openDatabase(dataDir);
+    this.reserve = new DiskReserve(dataDir);
+    // On a full disk this fails quietly: the store is still opened and read.
+    this.reserve.ensure();
+    this.runs = new RunStore(this.conn);
+    const datasetStore = new DatasetStore(this.conn);
+    this.datasets = new DatasetService({
+      conn: this.conn,
+      datasets: datasetStore,
+      dataDir,
+      emit,
+      reserve: this.reserve,
+    });
+    // A dataset's training cache at a run's settings: what a run and the explorer's memorisation check read.
+    const trainingCache = (id: string, s: { resolution: number; crop: TrainConfig['crop']; flip: boolean }) =>
+      this.datasets.buildCache({ id, resolution: s.resolution as 32, crop: s.crop, flip: s.flip });
+    this.training = new TrainingManager({
+      runs: this.runs,
+      dataDir,
+      emit,
+      // Each run trains on one core; one core stays for the main thread and the UI.
+      maxConcurrent: options.maxConcurrentRuns ?? Math.max(1, os.availableParallelism() - 1),
+      reserve: this.reserve,
+      caches: {
+        datasetSize: (id) => this.datasets.get(id).imageCount,
+        datasetName: (id) => this.datasets.get(id).name,
+        ensureCache: trainingCache,
+      },
+    });
+    this.calibrator = new Calibrator({
+      dataDir,
+      emit,
+      appVersion: this.version,
+      busy: () => this.training.activeCount > 0,
+    });
+    if (options.followOutsideRuns ?? true) {
+      this.outsideRuns = new OutsideRuns({
+        runs: this.runs,
+        emit,
+        trainsHere: (id) => this.training.trainsHere(id),
+      });
+    }
+    this.runService = new RunsService({ runs: this.runs, datasets: { get: (id) => datasetStore.get(id) } });
+    this.latent = new LatentService({
+      runs: this.runs,
+      dataDir,
+      emit,
+      trainingCache,
+      datasetName: (id) => datasetStore.get(id)?.name ?? null,
+      generatedBy: `GAN Studio ${this.version}`,
+      ...(options.latentBackend ? { backend: options.latentBackend } : {}),
+    });
+    this.media = new MediaResolver({
+      dataDir,
+      runExists: (id) => this.runs.get(id) !== undefined,
+      thumbnail: (id, fileId) => this.datasets.thumbnail(id, fileId),
+      originalPath: (id, fileId) => this.datasets.originalPath(id, fileId),
+    });
+    this.router = createRouter(
+      {
+        ...appHandlers(() => this.info()),
+        ...datasetHandlers(this.datasets),
+        ...runHandlers({
+          runs: this.runs,
+          runService: this.runService,
+          emit,
+          deleteRun: async (id) => {
+            const deleted = await this.training.delete(id);
+            this.latent.forgetRun(id);
+            return deleted;
+          },
+        }),
+        ...trainingHandlers({
+          training: this.training,
+          calibrator: this.calibrator,
+          datasets: this.datasets,
+        }),
+        ...latentHandlers(this.latent),
+      },
+      { onInternalError: (method, err) => console.error(`[api] ${method} failed:`, err) },
+    );
+  }
+
+  async info(): Promise<AppInfo> {
+    const backends = (this.backends ??= probeBackends());
+    const versions: AppInfo['versions'] = {
+      node: process.versions.node,
+      tfjs: packageVersion('@tensorflow/tfjs-core'),
+    };
+    if (process.versions['electron']) versions.electron = process.versions['electron'];
+    if (process.versions['chrome']) versions.chrome = process.versions['chrome'];
+    return {
+      name: 'GAN Studio',
+      version: this.version,
+      versions,
+      platform: `${process.platform}-${process.arch}`,
+      dataDir: this.options.dataDir,
+      shell: this.options.shell,
+      backends: await backends,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.outsideRuns?.close();
+    this.calibrator.close();
+    await this.latent.close();
+    await this.training.close();
+    await this.datasets.close();
+    this.conn.close();
+  }
+}
