@@ -34,6 +34,10 @@ test('every WebGPU training kernel matches the cpu backend on a table of shapes'
 for (const [name, extra] of [
   ['bce with DiffAugment, flips and EMA', { loss: 'bce', diffAugment: 'on', flip: true, emaDecay: 0.9 }],
   ['hinge, plain', { loss: 'hinge', diffAugment: 'off' }],
+  [
+    'FastGAN-lite (skip-layer excitation, spectral norm) with hinge, DiffAugment and EMA',
+    { model: 'fastgan', loss: 'hinge', diffAugment: 'on', emaDecay: 0.9 },
+  ],
 ] as const) {
   test(`training on webgpu follows cpu step by step: ${name}`, async () => {
     const config: TrainConfigInput = {
@@ -54,14 +58,29 @@ for (const [name, extra] of [
   });
 }
 
-test("the latent explorer's generator on webgpu matches cpu: a slerp path and its batch-norm statistics", async () => {
-  const config: TrainConfigInput = { resolution: 32, width: 0.125, batchSize: 8, latentSize: 16, seed: 3 };
-  const gpu = await lab.explore('webgpu', config);
-  const cpu = await lab.explore('cpu', config);
-  expect(gpu.frames).toBe(7);
-  expect(gpu.path).toHaveLength(7 * 32 * 32 * 3);
-  expect(maxRelativeError(gpu.path, cpu.path)).toBeLessThan(1e-3);
-  expect(maxRelativeError(gpu.statistics, cpu.statistics)).toBeLessThan(1e-3);
+for (const model of ['dcgan', 'fastgan'] as const) {
+  test(`the latent explorer's ${model} generator on webgpu matches cpu: a slerp path and its batch-norm statistics`, async () => {
+    const config: TrainConfigInput = {
+      model,
+      resolution: 32,
+      width: 0.125,
+      batchSize: 8,
+      latentSize: 16,
+      seed: 3,
+    };
+    const gpu = await lab.explore('webgpu', config);
+    const cpu = await lab.explore('cpu', config);
+    expect(gpu.frames).toBe(7);
+    expect(gpu.path).toHaveLength(7 * 32 * 32 * 3);
+    expect(maxRelativeError(gpu.path, cpu.path)).toBeLessThan(1e-3);
+    expect(maxRelativeError(gpu.statistics, cpu.statistics)).toBeLessThan(1e-3);
+  });
+}
+
+test('one FastGAN-lite step at 256 px runs on webgpu', async () => {
+  const metrics = await lab.step('webgpu', { model: 'fastgan', resolution: 256, batchSize: 4, width: 0.125 });
+  expect(metrics.step).toBe(1);
+  for (const value of Object.values(metrics)) expect(Number.isFinite(value)).toBe(true);
 });
 
 for (const { res, batch } of limitShapes) {

@@ -10,6 +10,7 @@ const all = {
   'training-host': 'bench/training-host.ts',
   runs: 'bench/runs.ts',
   webgpu: 'bench/webgpu.ts',
+  quality: 'bench/quality.ts',
 };
 // Benchmark names come first; everything from the first --flag on is passed to each benchmark.
 const args = process.argv.slice(2);

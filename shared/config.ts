@@ -4,8 +4,23 @@ import { ApiError } from './errors.js';
 export const backendNames = ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof backendNames)[number];
 
-export const resolutions = [32, 64, 128] as const;
+export const resolutions = [32, 64, 128, 256] as const;
 export type Resolution = (typeof resolutions)[number];
+
+/**
+ * The model families (main/training/engine/models/): DCGAN, the small, fast baseline up to
+ * 128 px, and the small-data family after FastGAN and SN-GAN, up to 256 px.
+ */
+export const modelFamilies = ['dcgan', 'fastgan'] as const;
+export type ModelFamily = (typeof modelFamilies)[number];
+
+export const modelFamilyLabels: Record<ModelFamily, string> = {
+  dcgan: 'DCGAN (small, fast baseline)',
+  fastgan: 'FastGAN-lite (small datasets)',
+};
+
+/** The largest resolution each family is built for. */
+export const maxResolution: Record<ModelFamily, Resolution> = { dcgan: 128, fastgan: 256 };
 
 export const cacheResolutions = [32, 64, 128, 256] as const;
 export type CacheResolution = (typeof cacheResolutions)[number];
@@ -25,8 +40,10 @@ const positive = (max: number) => z.number().gt(0).max(max);
  * Everything that defines a training run. Stored with the run as JSON, so adding a field needs a
  * default here: older runs then read back with it.
  */
-export const trainConfigSchema = z.object({
-  resolution: z.union([z.literal(32), z.literal(64), z.literal(128)]).default(32),
+const configShape = z.object({
+  /** The model family; runs stored before families existed read back as DCGAN. */
+  model: z.enum(modelFamilies).default('dcgan'),
+  resolution: z.union(resolutions.map((r) => z.literal(r))).default(32),
   /** Latent vector length (z). */
   latentSize: int(8, 512).default(100),
   /** Channel width multiplier: 1 is the classic DCGAN (64 base channels). */
@@ -76,6 +93,16 @@ export const trainConfigSchema = z.object({
   threads: int(0, 64).default(0),
 });
 
+export const trainConfigSchema = configShape.superRefine((config, ctx) => {
+  if (config.resolution > maxResolution[config.model]) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['resolution'],
+      message: `${modelFamilyLabels[config.model]} goes up to ${maxResolution[config.model]} px; choose a lower resolution or the ${modelFamilyLabels.fastgan} model`,
+    });
+  }
+});
+
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
 export type TrainConfigInput = z.input<typeof trainConfigSchema>;
 export type ConfigField = keyof TrainConfig;
@@ -86,8 +113,8 @@ type PatchShape<S> = { [K in keyof S]: S[K] extends z.ZodDefault<infer T> ? z.Zo
  * The config's fields with no defaults: a patch names only what it sets. zod 4's `.partial()`
  * still fills defaults, so a partial config would silently override a preset's values.
  */
-function patchShape(): PatchShape<typeof trainConfigSchema.shape> {
-  const shape = trainConfigSchema.shape;
+function patchShape(): PatchShape<typeof configShape.shape> {
+  const shape = configShape.shape;
   const entries = Object.entries(shape).map(([key, field]) => [key, field.unwrap().optional()]);
   return Object.fromEntries(entries) as PatchShape<typeof shape>;
 }
@@ -128,6 +155,7 @@ export type ContinueChanges = z.infer<typeof continueChangesSchema>;
 
 /** Every config field in the order people read them, with the label the UI and CLI show. */
 export const configFieldLabels: Record<ConfigField, string> = {
+  model: 'Model',
   resolution: 'Resolution (px)',
   latentSize: 'Latent size',
   width: 'Width',
@@ -245,9 +273,7 @@ type JsonSchemaNumber = {
  * config says it instead.
  */
 export const numberLimits: Partial<Record<ConfigField, NumberLimits>> = Object.fromEntries(
-  Object.entries(
-    (z.toJSONSchema(trainConfigSchema) as { properties: Record<string, JsonSchemaNumber> }).properties,
-  )
+  Object.entries((z.toJSONSchema(configShape) as { properties: Record<string, JsonSchemaNumber> }).properties)
     .filter(([, p]) => p.type === 'number' || p.type === 'integer')
     .map(([key, p]) => [
       key,

@@ -6,6 +6,8 @@ import type { ConfigField, LossKind } from './config.js';
  */
 
 export const configFieldHelp: Record<ConfigField, string> = {
+  model:
+    'Which kind of network learns. DCGAN is the classic, small and fast; FastGAN-lite up-samples without checkerboards, lets coarse layers steer fine ones (skip-layer excitation) and keeps D smooth with spectral norm: it learns more from a small folder in the same time, and goes up to 256 px.',
   resolution:
     'Size of the square images the GAN learns to make. Each doubling makes a step about four times slower and needs more images to learn well.',
   latentSize:

@@ -12,6 +12,14 @@ import { train, trainUsage } from './train.js';
  * the UI (common.ts). This file only dispatches and prints what went wrong.
  */
 
+/** `gan-studio COMMAND --help`: that command's part of the usage. */
+const commandUsage: Record<string, string> = {
+  serve: `Usage:\n${serveUsage}`,
+  datasets: `Usage:\n${datasetsUsage}`,
+  train: `Usage:\n${trainUsage}`,
+  runs: `Usage:\n${runsUsage}`,
+};
+
 const usage = `GAN Studio — train GANs on your image folders.
 
 Usage:
@@ -27,7 +35,7 @@ export async function runCli(argv: string[]): Promise<number> {
       return 0;
     }
     if (rest.includes('--help') || rest.includes('-h')) {
-      process.stdout.write(usage);
+      process.stdout.write(commandUsage[command] ?? usage);
       return 0;
     }
     switch (command) {

@@ -1,20 +1,32 @@
 import {
   continuableFields,
+  maxResolution,
+  modelFamilies,
+  modelFamilyLabels,
+  resolutions,
   trainConfigPatchSchema,
   type ContinueChanges,
   type TrainConfigInput,
 } from '../../shared/config.js';
 import type { RunDetail, RunSummary } from '../../shared/types.js';
+import { hasGpuBackend, proposeSettings, typicalSide, type Proposal } from '../../shared/proposal.js';
+import type { Studio } from '../studio.js';
 import { addDataset } from './datasets.js';
 import { api, openStudio, parse, printJson, resolveRun, until, UsageError } from './common.js';
 import { runLine, warningText } from './runs-text.js';
 
 export const trainUsage = `  gan-studio train (--data DIR | --dataset ID | --resume RUN) [--preset quick|standard|detailed]
-      [--resolution N] [--steps N] [--backend auto|tensorflow|webgpu|wasm|cpu] [--json]
+      [--model ${modelFamilies.join('|')}] [--resolution ${resolutions.join('|')}] [--steps N]
+      [--backend auto|tensorflow|webgpu|wasm|cpu] [--json]
       [--lr X] [--lr-g X] [--lr-d X] [--batch-size N] [--loss bce|minimax|hinge] [--latent-size N]
       [--width X] [--seed N] [--ema-decay X] [--diff-augment auto|on|off] [--sample-every N]
       [--metrics-every N] [--checkpoint-minutes X] [--keep-checkpoints N] [--crop MODE] [--flip]
       [--threads N]   (wasm CPU threads; 0 = auto: all cores but one)
+      --model: ${modelFamilies.map((m) => `${m} = ${modelFamilyLabels[m]}`).join('; ')}
+      (DCGAN up to ${maxResolution.dcgan} px, FastGAN-lite up to ${maxResolution.fastgan} px).
+      --preset says what you want (quick: a first look; standard: a good result; detailed: the
+      most detail); the settings for it are proposed from the dataset and this machine, and the
+      reasons printed; any flag given overrides them.
       Ctrl-C writes a checkpoint and exits; resume with --resume RUN.
       With --resume RUN, continue a paused, stopped, failed or finished run from its latest
       checkpoint (or --from-step N); only --steps, --lr, --lr-g, --lr-d, --backend, --threads,
@@ -26,6 +38,7 @@ const configFlags: Record<
   string,
   { key: keyof TrainConfigInput | 'lr'; kind: 'number' | 'string' | 'boolean' }
 > = {
+  model: { key: 'model', kind: 'string' },
   resolution: { key: 'resolution', kind: 'number' },
   steps: { key: 'steps', kind: 'number' },
   backend: { key: 'backend', kind: 'string' },
@@ -56,6 +69,19 @@ const resumeFlags = new Set(
     .filter(([, { key }]) => key === 'lr' || (continuableFields as readonly string[]).includes(key))
     .map(([flag]) => flag),
 );
+
+/** What the preset means for this dataset and machine (shared/proposal.ts), as the Train form proposes it. */
+async function proposalFor(studio: Studio, datasetId: string, preset: string): Promise<Proposal> {
+  const [dataset, info] = await Promise.all([
+    api(studio, 'datasets.get', { id: datasetId }),
+    api(studio, 'app.info', {}),
+  ]);
+  return proposeSettings(preset, {
+    datasetSize: dataset.imageCount,
+    gpu: hasGpuBackend(info.backends),
+    typicalSide: dataset.report ? typicalSide(dataset.report) : null,
+  });
+}
 
 export async function train(args: string[]): Promise<void> {
   const flagOptions = Object.fromEntries(
@@ -133,11 +159,19 @@ export async function train(args: string[]): Promise<void> {
           throw new Error(detail.error ?? `The folder has no usable images (${detail.status}).`);
         datasetId = detail.id;
       }
+      const preset = typeof v['preset'] === 'string' ? v['preset'] : undefined;
+      const proposed = preset ? await proposalFor(studio, datasetId!, preset) : null;
+      if (proposed && !json) {
+        process.stderr.write(
+          `Proposed for "${preset}":\n${proposed.reasons.map((r) => `  ${r}\n`).join('')}`,
+        );
+      }
       run = await api(studio, 'training.start', {
         datasetId: datasetId!,
         ...(typeof v['name'] === 'string' ? { name: v['name'] } : {}),
-        ...(typeof v['preset'] === 'string' ? { preset: v['preset'] } : {}),
-        config: config as Partial<TrainConfigInput>,
+        ...(preset ? { preset } : {}),
+        // The flags given win over the proposal.
+        config: { ...proposed?.config, ...(config as Partial<TrainConfigInput>) },
       });
     }
     const runId = run.id;

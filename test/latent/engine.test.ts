@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { trainConfigSchema } from '../../shared/config.js';
+import { modelFamilies, trainConfigSchema, type ModelFamily } from '../../shared/config.js';
 import { Generator } from '../../main/training/engine/generator.js';
 import {
   lerp,
@@ -26,9 +26,9 @@ const config = trainConfigSchema.parse({
 });
 
 /** A generator a few steps into training, so its batch norms have statistics worth baking. */
-async function trainedGenerator(): Promise<Generator> {
+async function trainedGenerator(model: ModelFamily = 'dcgan'): Promise<Generator> {
   await useCpu();
-  const trainer = GanTrainer.create(config, noiseImages(8, 32, 99), 8);
+  const trainer = GanTrainer.create({ ...config, model }, noiseImages(8, 32, 99), 8);
   for (let i = 0; i < 3; i++) await trainer.step();
   const checkpoint = await trainer.exportCheckpoint();
   trainer.dispose();
@@ -111,46 +111,49 @@ describe('the generator on paths', () => {
 });
 
 describe('TensorFlow.js export', () => {
-  it("loads with tfjs-layers and reproduces the studio's images within 1e-4", async () => {
-    const generator = await trainedGenerator();
-    try {
-      const files = buildLayersModel(
-        generator.shape,
-        await generator.weights(),
-        await generator.referenceStatistics(),
-        { latentSize: 16 },
-        'GAN Studio test',
-      );
-      const json = JSON.parse(files.modelJson) as {
-        modelTopology: object;
-        weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-        userDefinedMetadata: object;
-      };
-      expect(json.weightsManifest[0]?.paths).toEqual([weightsFileName]);
-      expect(files.weights.byteLength).toBe(files.weightCount * 4);
-      // In memory, as a browser's fetch or Node's file read would hand them over.
-      const model = await tfl.loadLayersModel(
-        tf.io.fromMemory({
-          modelTopology: json.modelTopology,
-          weightSpecs: json.weightsManifest[0]!.weights,
-          weightData: files.weights.slice().buffer,
-        }),
-      );
-      const seeds = [0, 1, 2, 3, 4, 5, 6, 7, 1234567];
-      const latents = seedLatents(seeds, 16, 0.8);
-      const expected = await generator.generate(latents, seeds.length);
-      const input = tf.tensor2d(latents, [seeds.length, 16]);
-      const output = model.predict(input) as tf.Tensor;
-      expect(output.shape).toEqual([seeds.length, 32, 32, 3]);
-      const actual = await output.data();
-      expect(maxAbsDiff(actual, expected)).toBeLessThan(1e-4);
-      // One latent alone gives the same image as in the batch: the batch norms are baked.
-      const single = model.predict(tf.tensor2d(latents.subarray(0, 16), [1, 16])) as tf.Tensor;
-      expect(maxAbsDiff(await single.data(), expected.subarray(0, 32 * 32 * 3))).toBeLessThan(1e-4);
-      tf.dispose([input, output, single]);
-      model.dispose();
-    } finally {
-      generator.dispose();
-    }
-  });
+  it.each(modelFamilies)(
+    "%s: loads with tfjs-layers and reproduces the studio's images within 1e-4",
+    async (model) => {
+      const generator = await trainedGenerator(model);
+      try {
+        const files = buildLayersModel(
+          generator.shape,
+          await generator.weights(),
+          await generator.referenceStatistics(),
+          { latentSize: 16 },
+          'GAN Studio test',
+        );
+        const json = JSON.parse(files.modelJson) as {
+          modelTopology: object;
+          weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+          userDefinedMetadata: object;
+        };
+        expect(json.weightsManifest[0]?.paths).toEqual([weightsFileName]);
+        expect(files.weights.byteLength).toBe(files.weightCount * 4);
+        // In memory, as a browser's fetch or Node's file read would hand them over.
+        const model = await tfl.loadLayersModel(
+          tf.io.fromMemory({
+            modelTopology: json.modelTopology,
+            weightSpecs: json.weightsManifest[0]!.weights,
+            weightData: files.weights.slice().buffer,
+          }),
+        );
+        const seeds = [0, 1, 2, 3, 4, 5, 6, 7, 1234567];
+        const latents = seedLatents(seeds, 16, 0.8);
+        const expected = await generator.generate(latents, seeds.length);
+        const input = tf.tensor2d(latents, [seeds.length, 16]);
+        const output = model.predict(input) as tf.Tensor;
+        expect(output.shape).toEqual([seeds.length, 32, 32, 3]);
+        const actual = await output.data();
+        expect(maxAbsDiff(actual, expected)).toBeLessThan(1e-4);
+        // One latent alone gives the same image as in the batch: the batch norms are baked.
+        const single = model.predict(tf.tensor2d(latents.subarray(0, 16), [1, 16])) as tf.Tensor;
+        expect(maxAbsDiff(await single.data(), expected.subarray(0, 32 * 32 * 3))).toBeLessThan(1e-4);
+        tf.dispose([input, output, single]);
+        model.dispose();
+      } finally {
+        generator.dispose();
+      }
+    },
+  );
 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Checkpoint } from './checkpoint.js';
-import { BatchNorm, Constants, groupMeans, type Params } from './layers.js';
-import { buildGenerator, type ModelShape } from './models.js';
+import { groupMeans, type Params } from './layers.js';
+import { buildGenerator, modelShape, type ModelShape } from './models.js';
 import { Network, type ParamValues } from './network.js';
 import { Rng } from './rng.js';
 
@@ -80,7 +80,7 @@ export class Generator {
     const { config } = checkpoint.meta;
     this.resolution = config.resolution;
     this.latentSize = config.latentSize;
-    const shape = { resolution: config.resolution, width: config.width, latentSize: config.latentSize };
+    const shape = modelShape(config);
     this.shape = shape;
     // The initial values are overwritten at once; the seed only makes construction cheap to reason about.
     this.network = new Network(buildGenerator(shape), Rng.seeded(0, 'unused'));
@@ -127,25 +127,27 @@ export class Generator {
    */
   async referenceStatistics(): Promise<Record<string, NormStatistics>> {
     const rows = this.reference.length / this.latentSize;
-    const constants = new Constants();
     const found: { name: string; mean: tf.Tensor; variance: tf.Tensor }[] = [];
     try {
-      tf.tidy(() => {
-        let h: tf.Tensor = tf.tensor2d(this.reference, [rows, this.latentSize]);
-        for (const layer of this.network.layers) {
-          if (layer instanceof BatchNorm) {
-            const prefix = (layer.params[0]?.name ?? '').replace(/\/gamma$/, '');
-            const c = h.shape[h.shape.length - 1] ?? 1;
-            // Biased variance over batch and space, computed as BatchNorm's reference statistics
-            // are (groupMeans picks the ops that fit the backend; tf.moments exceeds WebGPU's
-            // dispatch limits on large layers).
-            const mean = tf.reshape(groupMeans(h, 1), [c]);
-            const variance = tf.reshape(groupMeans(tf.square(tf.sub(h, mean)), 1), [c]);
-            found.push({ name: prefix, mean: tf.keep(mean), variance: tf.keep(variance) });
-          }
-          h = layer.forward(this.network.params, h, { groups: 1, referenceRows: rows }, constants).y;
-        }
-      });
+      const images = tf.tidy(() =>
+        this.network.infer(
+          tf.tensor2d(this.reference, [rows, this.latentSize]),
+          this.network.params,
+          rows,
+          (layer, h) =>
+            tf.tidy(() => {
+              const prefix = (layer.params[0]?.name ?? '').replace(/\/gamma$/, '');
+              const c = h.shape[h.shape.length - 1] ?? 1;
+              // Biased variance over batch and space, computed as BatchNorm's reference statistics
+              // are (groupMeans picks the ops that fit the backend; tf.moments exceeds WebGPU's
+              // dispatch limits on large layers).
+              const mean = tf.reshape(groupMeans(h, 1), [c]);
+              const variance = tf.reshape(groupMeans(tf.square(tf.sub(h, mean)), 1), [c]);
+              found.push({ name: prefix, mean: tf.keep(mean), variance: tf.keep(variance) });
+            }),
+        ),
+      );
+      images.dispose();
       const values = await Promise.all(
         found.flatMap(({ mean, variance }) => [mean.data<'float32'>(), variance.data<'float32'>()]),
       );
@@ -162,7 +164,6 @@ export class Generator {
         mean.dispose();
         variance.dispose();
       }
-      constants.dispose();
     }
   }
 

@@ -3,6 +3,7 @@ import type { ActivationGradKind } from '../kernels/webgpu/activation.js';
 import type { GroupReduceMode } from '../kernels/webgpu/group-reduce.js';
 import { webgpuKernelNames } from '../kernels/webgpu/names.js';
 import { onWebgpu } from './device.js';
+import { spectralGrad, spectralWeight } from './spectral.js';
 
 /**
  * Layers with hand-written backward passes. tfjs-core alone registers no gradient functions
@@ -26,13 +27,21 @@ import { onWebgpu } from './device.js';
 export type Params = Map<string, tf.Variable>;
 export type Grads = Record<string, tf.Tensor>;
 
-export type ParamInit = 'normal' | 'gamma' | 'zeros';
+export type ParamInit = 'normal' | 'gamma' | 'zeros' | 'unit';
 
 export interface ParamSpec {
   name: string;
   shape: number[];
-  /** DCGAN initialisation: weights N(0, 0.02²), batch-norm scale N(1, 0.02²), the rest 0. */
+  /**
+   * DCGAN initialisation: weights N(0, 0.02²), batch-norm scale N(1, 0.02²), the rest 0; 'unit'
+   * a random unit vector (spectral norm's power-iteration state).
+   */
   init: ParamInit;
+  /**
+   * State a layer updates itself as it runs (spectral norm's singular vector), not a weight:
+   * no optimizer or EMA touches it, but checkpoints keep it, so a resumed run goes on exactly.
+   */
+  state?: true;
 }
 
 export interface ForwardOptions {
@@ -47,6 +56,11 @@ export interface ForwardOptions {
    * batch (the sample grid and the latent explorer put a fixed reference batch first).
    */
   referenceRows?: number;
+  /**
+   * Called by each batch norm in reference mode with its input (the generator's reference
+   * statistics for an exported model are read this way, however deep the layer sits).
+   */
+  onReference?: (layer: BatchNorm, x: tf.Tensor) => void;
 }
 
 export interface BackwardOptions {
@@ -54,8 +68,12 @@ export interface BackwardOptions {
   inputGrad: boolean;
 }
 
-/** Tensors a layer's forward pass keeps for its backward pass. */
-export type Saved = tf.Tensor[];
+/**
+ * Tensors a layer's forward pass keeps for its backward pass. A layer made of layers (a skip
+ * connection) also keeps each sub-layer's own in `parts`; the flat list holds every tensor, so
+ * releasing it frees them all.
+ */
+export type Saved = tf.Tensor[] & { parts?: Saved[] };
 
 export interface Layer {
   readonly params: readonly ParamSpec[];
@@ -137,6 +155,41 @@ function activationGrad(dy: tf.Tensor, y: tf.Tensor, kind: ActivationGradKind, s
   return tf.engine().runKernel(webgpuKernelNames.activationGrad, { dy, y }, { kind, slope }) as tf.Tensor;
 }
 
+/**
+ * A layer's weight as it computes with it: the variable itself, or divided by its spectral norm
+ * (spectral.ts) for a spectrally normalised layer, whose power-iteration state `<name>/u` steps
+ * on in training and stays put at inference. `saved` is what the gradient then needs (never the
+ * variable itself: a tape's tensors are freed after the backward pass).
+ */
+function weightOf(
+  p: Params,
+  name: string,
+  spectral: boolean,
+  opts: ForwardOptions,
+): { w: tf.Tensor; saved: Saved } {
+  const w = param(p, `${name}/w`);
+  if (!spectral) return { w, saved: [] };
+  const sn = spectralWeight(w, param(p, `${name}/u`), opts.referenceRows === undefined);
+  return { w: sn.normalised, saved: [sn.normalised, ...sn.saved] };
+}
+
+/** The weight the forward pass computed with, from what it saved. */
+function savedWeight(p: Params, name: string, spectral: Saved): tf.Tensor {
+  return spectral[0] ?? param(p, `${name}/w`);
+}
+
+/** ∂L/∂w from the gradient with respect to the weight the layer computed with. */
+function weightGrad(g: tf.Tensor, spectral: Saved): tf.Tensor {
+  if (spectral.length === 0) return g;
+  const [normalised, sigma, v, u] = spectral as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+  return spectralGrad(g, normalised, [sigma, v, u]);
+}
+
+/** The spectral-norm state parameter of a layer whose weight has `out` outputs. */
+function spectralState(name: string, out: number): ParamSpec {
+  return { name: `${name}/u`, shape: [out], init: 'unit', state: true };
+}
+
 export class Dense implements Layer {
   readonly params: ParamSpec[];
   constructor(
@@ -144,37 +197,42 @@ export class Dense implements Layer {
     inFeatures: number,
     outFeatures: number,
     private readonly bias: boolean,
+    /** Spectrally normalised (spectral.ts): for a discriminator's layers. */
+    private readonly spectral = false,
   ) {
     this.params = [{ name: `${name}/w`, shape: [inFeatures, outFeatures], init: 'normal' }];
     if (bias) this.params.push({ name: `${name}/b`, shape: [outFeatures], init: 'zeros' });
+    if (spectral) this.params.push(spectralState(name, outFeatures));
   }
 
-  forward(p: Params, x: tf.Tensor): { y: tf.Tensor; saved: Saved } {
-    let y: tf.Tensor = tf.matMul(x as tf.Tensor2D, param(p, `${this.name}/w`) as tf.Tensor2D);
+  forward(p: Params, x: tf.Tensor, opts: ForwardOptions): { y: tf.Tensor; saved: Saved } {
+    const { w, saved } = weightOf(p, this.name, this.spectral, opts);
+    let y: tf.Tensor = tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D);
     if (this.bias) y = tf.add(y, param(p, `${this.name}/b`));
-    return { y, saved: [x] };
+    return { y, saved: [x, ...saved] };
   }
 
   backward(
     p: Params,
     dy: tf.Tensor,
-    [x]: Saved,
+    [x, ...spectral]: Saved,
     opts: BackwardOptions,
     _k: Constants,
     grads: Grads,
   ): tf.Tensor | null {
     const x2 = x as tf.Tensor2D;
     const dy2 = dy as tf.Tensor2D;
-    const w = param(p, `${this.name}/w`) as tf.Tensor2D;
+    const w = savedWeight(p, this.name, spectral) as tf.Tensor2D;
     const gpu = onWebgpu();
     if (opts.paramGrads) {
       // On wasm, explicit transposes of the small operand: its matMul with transposeA/B
       // transposes the other way round first and is ~10× slower. WebGPU's reads in place.
-      grads[`${this.name}/w`] = gpu
+      const g = gpu
         ? tf.matMul(x2, dy2, true, false)
         : x2.size <= dy2.size
           ? tf.matMul(tf.transpose(x2), dy2)
           : tf.transpose(tf.matMul(tf.transpose(dy2), x2));
+      grads[`${this.name}/w`] = weightGrad(g, spectral);
       if (this.bias) grads[`${this.name}/b`] = channelSums(dy);
     }
     if (!opts.inputGrad) return null;
@@ -187,7 +245,7 @@ export class Reshape implements Layer {
   readonly params: ParamSpec[] = [];
   constructor(
     private readonly inShape: number[],
-    private readonly outShape: number[],
+    readonly outShape: number[],
   ) {}
 
   forward(_p: Params, x: tf.Tensor): { y: tf.Tensor; saved: Saved } {
@@ -205,39 +263,44 @@ export class Conv2D implements Layer {
   constructor(
     private readonly name: string,
     kernel: number,
-    private readonly stride: number,
+    readonly stride: number,
     inChannels: number,
     outChannels: number,
     private readonly bias: boolean,
+    /** Spectrally normalised (spectral.ts): for a discriminator's layers. */
+    private readonly spectral = false,
   ) {
     this.filterShape = [kernel, kernel, inChannels, outChannels];
     this.params = [{ name: `${name}/w`, shape: this.filterShape, init: 'normal' }];
     if (bias) this.params.push({ name: `${name}/b`, shape: [outChannels], init: 'zeros' });
+    if (spectral) this.params.push(spectralState(name, outChannels));
   }
 
-  forward(p: Params, x: tf.Tensor): { y: tf.Tensor; saved: Saved } {
+  forward(p: Params, x: tf.Tensor, opts: ForwardOptions): { y: tf.Tensor; saved: Saved } {
+    const { w, saved } = weightOf(p, this.name, this.spectral, opts);
     // The fused op hands the bias to the convolution itself (XNNPACK adds it for free).
     const y = tf.fused.conv2d({
       x: x as tf.Tensor4D,
-      filter: param(p, `${this.name}/w`) as tf.Tensor4D,
+      filter: w as tf.Tensor4D,
       strides: this.stride,
       pad: 'same',
       ...(this.bias ? { bias: param(p, `${this.name}/b`) } : {}),
     });
-    return { y, saved: [x] };
+    return { y, saved: [x, ...saved] };
   }
 
   backward(
     p: Params,
     dy: tf.Tensor,
-    [x]: Saved,
+    [x, ...spectral]: Saved,
     opts: BackwardOptions,
     _k: Constants,
     grads: Grads,
   ): tf.Tensor | null {
     const input = x as tf.Tensor4D;
+    const w = savedWeight(p, this.name, spectral);
     if (opts.paramGrads) {
-      grads[`${this.name}/w`] = tf.engine().runKernel(
+      const g = tf.engine().runKernel(
         'Conv2DBackpropFilter',
         { x: input, dy },
         {
@@ -246,17 +309,12 @@ export class Conv2D implements Layer {
           dataFormat: 'NHWC',
           filterShape: this.filterShape,
         },
-      );
+      ) as tf.Tensor;
+      grads[`${this.name}/w`] = weightGrad(g, spectral);
       if (this.bias) grads[`${this.name}/b`] = channelSums(dy);
     }
     if (!opts.inputGrad) return null;
-    return tf.conv2dTranspose(
-      dy as tf.Tensor4D,
-      param(p, `${this.name}/w`) as tf.Tensor4D,
-      input.shape,
-      this.stride,
-      'same',
-    );
+    return tf.conv2dTranspose(dy as tf.Tensor4D, w as tf.Tensor4D, input.shape, this.stride, 'same');
   }
 }
 
@@ -267,7 +325,7 @@ export class ConvTranspose2D implements Layer {
   constructor(
     private readonly name: string,
     kernel: number,
-    private readonly stride: number,
+    readonly stride: number,
     inChannels: number,
     private readonly outChannels: number,
     private readonly bias: boolean,
@@ -335,10 +393,13 @@ export class BatchNorm implements Layer {
   forward(
     p: Params,
     x: tf.Tensor,
-    { groups, referenceRows }: ForwardOptions,
+    { groups, referenceRows, onReference }: ForwardOptions,
   ): { y: tf.Tensor; saved: Saved } {
     const c = x.shape[x.shape.length - 1] ?? 1;
-    if (referenceRows !== undefined) return { y: this.referenceForward(p, x, referenceRows, c), saved: [] };
+    if (referenceRows !== undefined) {
+      onReference?.(this, x);
+      return { y: this.referenceForward(p, x, referenceRows, c), saved: [] };
+    }
     if (onWebgpu()) return this.fusedForward(p, x, groups);
     const m = x.size / c / groups;
     const mean = groupMeans(x, groups); // [G, C]
@@ -458,7 +519,7 @@ export class LeakyReLU implements Layer {
   readonly params: ParamSpec[] = [];
   constructor(
     private readonly channels: number,
-    private readonly slope = 0.2,
+    readonly slope = 0.2,
   ) {}
   forward(_p: Params, x: tf.Tensor, _o: ForwardOptions, k: Constants): { y: tf.Tensor; saved: Saved } {
     // prelu with a per-channel slope runs in XNNPACK; wasm's LeakyRelu is a scalar loop. On

@@ -56,12 +56,23 @@ export class Network {
       const data = new Float32Array(size);
       if (spec.init === 'normal') rng.normal(data, 0, 0.02);
       else if (spec.init === 'gamma') rng.normal(data, 1, 0.02);
+      else if (spec.init === 'unit') {
+        rng.normal(data);
+        const norm = Math.hypot(...data) || 1;
+        for (let i = 0; i < size; i++) data[i]! /= norm;
+      }
       // tidy frees the initial tensor; the variable holds its own reference to the data.
       this.params.set(
         spec.name,
         tf.tidy(() => tf.variable(tf.tensor(data, spec.shape), false)),
       );
     }
+  }
+
+  /** The weights an optimizer trains (and an EMA averages): every parameter but layer state. */
+  trainable(params: Params = this.params): Params {
+    const state = new Set(this.specs.filter((s) => s.state).map((s) => s.name));
+    return new Map([...params].filter(([name]) => !state.has(name)));
   }
 
   get paramCount(): number {
@@ -90,8 +101,16 @@ export class Network {
    * Forward pass keeping nothing for a backward pass (sampling). With `referenceRows`, batch
    * norm uses the statistics of the first that many samples for the whole batch.
    */
-  infer(x: tf.Tensor, params: Params = this.params, referenceRows?: number): tf.Tensor {
-    const opts: ForwardOptions = referenceRows === undefined ? { groups: 1 } : { groups: 1, referenceRows };
+  infer(
+    x: tf.Tensor,
+    params: Params = this.params,
+    referenceRows?: number,
+    onReference?: ForwardOptions['onReference'],
+  ): tf.Tensor {
+    const opts: ForwardOptions =
+      referenceRows === undefined
+        ? { groups: 1 }
+        : { groups: 1, referenceRows, ...(onReference ? { onReference } : {}) };
     // The tidy frees the tape (which may hold y itself, e.g. tanh's output) except y.
     return tf.tidy(() => this.run(x, opts, params).y);
   }

@@ -27,6 +27,29 @@ export function swdImageCount(resolution: number): number {
   return resolution <= 32 ? 256 : resolution <= 64 ? 192 : 128;
 }
 
+/**
+ * The studio's quality score (the run page's curve, and `bench quality`): the SWD of generated to
+ * training images in groups of swdImageCount(size), each group against its own random subset of
+ * the training images, averaged. One group is the live curve's point; more groups measure the
+ * same quantity with less noise, so the two are on one scale.
+ */
+export function qualityScore(generated: ImageSet, training: TrainingImages, seed: number): number {
+  const group = swdImageCount(generated.size);
+  const groups = Math.max(1, Math.floor(generated.count / group));
+  const per = generated.size * generated.size * 3;
+  let total = 0;
+  for (let g = 0; g < groups; g++) {
+    const take = Math.min(group, generated.count);
+    const part = {
+      pixels: generated.pixels.subarray(g * group * per, (g * group + take) * per),
+      count: take,
+      size: generated.size,
+    };
+    total += swd(part, trainingSubset(training, group, seed + g));
+  }
+  return total / groups;
+}
+
 export function swd(generated: ImageSet, training: ImageSet): number {
   const count = Math.min(generated.count, training.count);
   const take = (s: ImageSet): ImageSet => ({

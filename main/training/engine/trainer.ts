@@ -7,10 +7,10 @@ import { diffAugment, diffAugmentBackward, releaseAugmentTape, type AugmentOp } 
 import { Ema } from './ema.js';
 import { generateImages, referenceBatch, referenceLatents } from './generator.js';
 import { tileImages, type RgbImage } from './grid.js';
-import { gridDiversity, swd, swdImageCount, trainingSubset } from './quality.js';
+import { gridDiversity, qualityScore, swdImageCount, trainingSubset } from './quality.js';
 import type { ImageSet } from './swd.js';
 import { stepLosses } from './losses.js';
-import { buildDiscriminator, buildGenerator, type ModelShape } from './models.js';
+import { buildDiscriminator, buildGenerator, modelShape } from './models.js';
 import { Network, type ParamValues } from './network.js';
 import { Rng } from './rng.js';
 
@@ -113,18 +113,14 @@ export class GanTrainer {
     if (data.pixels.length < data.count * data.height * data.width * 3) {
       throw new Error('The dataset cache holds fewer pixels than its image count says.');
     }
-    const shape: ModelShape = {
-      resolution: config.resolution,
-      width: config.width,
-      latentSize: config.latentSize,
-    };
+    const shape = modelShape(config);
     const init = Rng.seeded(config.seed, 'init');
     this.generator = new Network(buildGenerator(shape), init);
     this.discriminator = new Network(buildDiscriminator(shape), init);
     this.ema = config.emaDecay > 0 ? new Ema(this.generator.params, config.emaDecay) : null;
     const adam = { beta1: config.beta1, beta2: config.beta2 };
-    this.adamG = new Adam(this.generator.params, { ...adam, lr: config.lrG });
-    this.adamD = new Adam(this.discriminator.params, { ...adam, lr: config.lrD });
+    this.adamG = new Adam(this.generator.trainable(), { ...adam, lr: config.lrG });
+    this.adamD = new Adam(this.discriminator.trainable(), { ...adam, lr: config.lrD });
     this.noiseRng = Rng.seeded(config.seed, 'noise');
     this.augmentRng = Rng.seeded(config.seed, 'augment');
     this.flipRng = Rng.seeded(config.seed, 'flip');
@@ -267,13 +263,12 @@ export class GanTrainer {
 
   /** SWD (×10³) of images from fixed latents against a fixed subset of the training images. */
   async qualitySwd(): Promise<number> {
-    const training = this.qualitySubset();
-    const count = training.count;
+    const count = Math.min(swdImageCount(this.config.resolution), this.data.count);
     const latents = Rng.seeded(this.config.seed, 'quality-latents').normal(
       new Float32Array(count * this.config.latentSize),
     );
     const generated = await this.generate(latents, count);
-    return swd({ pixels: generated, count, size: this.data.height }, training);
+    return qualityScore({ pixels: generated, count, size: this.data.height }, this.data, this.config.seed);
   }
 
   private subset: ImageSet | null = null;
@@ -318,7 +313,7 @@ export class GanTrainer {
 
   restore(checkpoint: Checkpoint): void {
     const { meta, tensors } = checkpoint;
-    for (const key of ['resolution', 'width', 'latentSize'] as const) {
+    for (const key of ['model', 'resolution', 'width', 'latentSize'] as const) {
       if (meta.config[key] !== this.config[key]) {
         throw new Error(
           `The checkpoint was trained with ${key} ${meta.config[key]}, this run uses ${this.config[key]}.`,

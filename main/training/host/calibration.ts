@@ -2,7 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
-import { trainConfigSchema, type BackendName, type TrainConfig } from '../../../shared/config.js';
+import {
+  modelFamilyLabels,
+  trainConfigSchema,
+  type BackendName,
+  type TrainConfig,
+} from '../../../shared/config.js';
 import { ApiError } from '../../../shared/errors.js';
 import type { Emit } from '../../../shared/events.js';
 import type { TrainingEstimate } from '../../../shared/types.js';
@@ -20,6 +25,7 @@ import { firstSampleAfterMs, sampleIntervalMs, swdFirstAfterMs, swdIntervalMs } 
 
 /** What decides the cost of one step: the model, the batch, augmentation, EMA and the backend. */
 export interface SpeedShape {
+  model: TrainConfig['model'];
   backend: 'auto' | BackendName;
   threads: number;
   resolution: TrainConfig['resolution'];
@@ -56,6 +62,7 @@ export function augmentsFor(config: TrainConfig, datasetSize: number | null): bo
 
 export function speedShape(config: TrainConfig, datasetSize: number | null): SpeedShape {
   return {
+    model: config.model,
     backend: config.backend,
     threads: config.threads,
     resolution: config.resolution,
@@ -69,6 +76,8 @@ export function speedShape(config: TrainConfig, datasetSize: number | null): Spe
 
 export function shapeKey(s: SpeedShape): string {
   return [
+    // DCGAN's keys stay as they were before there were families: its measurements still apply.
+    ...(s.model === 'dcgan' ? [] : [s.model]),
     s.backend,
     `threads ${s.threads}`,
     `${s.resolution}px`,
@@ -82,7 +91,8 @@ export function shapeKey(s: SpeedShape): string {
 
 /** In words, for the progress line: "64 px, width 1, batch 64". */
 export function shapeLabel(s: SpeedShape): string {
-  return `${s.resolution} px, width ${s.width}, batch ${s.batchSize}${s.augment ? ', DiffAugment' : ''}`;
+  const family = s.model === 'dcgan' ? '' : `${modelFamilyLabels[s.model].replace(/ \(.*\)$/, '')}, `;
+  return `${family}${s.resolution} px, width ${s.width}, batch ${s.batchSize}${s.augment ? ', DiffAugment' : ''}`;
 }
 
 /**
@@ -281,6 +291,7 @@ export class Calibrator {
     const busy = this.opts.busy();
     const label = shapeLabel(job.shape);
     const config = trainConfigSchema.parse({
+      model: job.shape.model,
       resolution: job.shape.resolution,
       width: job.shape.width,
       latentSize: job.shape.latentSize,

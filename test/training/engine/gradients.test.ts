@@ -24,6 +24,7 @@ import {
   generatorLoss,
 } from '../../../main/training/engine/losses.js';
 import { buildDiscriminator, buildGenerator } from '../../../main/training/engine/models.js';
+import { AvgPool, Sigmoid, SkipExcite, Upsample2x } from '../../../main/training/engine/blocks.js';
 import { Network } from '../../../main/training/engine/network.js';
 import { Rng } from '../../../main/training/engine/rng.js';
 import { randomValues, useCpu } from '../helpers.js';
@@ -65,7 +66,11 @@ function makeParams(layer: Layer, seed: number): Params {
   return params;
 }
 
-function checkLayer(layer: Layer, inShape: number[], groups = 1): void {
+/**
+ * `warm` forward passes first: spectral norm's power iteration then sits at its fixed point, where
+ * its gradient (u and v held constant) is the exact derivative a finite difference measures.
+ */
+function checkLayer(layer: Layer, inShape: number[], groups = 1, warm = 0): void {
   const k = new Constants();
   const params = makeParams(layer, 10);
   const x = tf.tensor(
@@ -75,6 +80,7 @@ function checkLayer(layer: Layer, inShape: number[], groups = 1): void {
     ),
     inShape,
   );
+  for (let i = 0; i < warm; i++) tf.dispose(layer.forward(params, x, { groups }, k).y);
   const probe = layer.forward(params, x, { groups }, k);
   const r = tf.tensor(randomValues(probe.y.size, 30), probe.y.shape);
   const loss = (p: Params, input: tf.Tensor) =>
@@ -89,6 +95,7 @@ function checkLayer(layer: Layer, inShape: number[], groups = 1): void {
   expectClose(dot(dx, v), numeric, 'input');
 
   for (const [name, p] of params) {
+    if (layer.params.find((s) => s.name === name)?.state) continue;
     const g = grads[name];
     if (g === undefined) throw new Error(`no gradient for ${name}`);
     const dir = tf.tensor(randomValues(p.size, 50), p.shape);
@@ -118,12 +125,38 @@ describe('hand-written gradients match finite differences (cpu)', () => {
   it('Tanh', () => checkLayer(new Tanh(), [2, 3, 3, 4]));
   it('Reshape', () => checkLayer(new Reshape([2, 2, 3], [12]), [2, 2, 2, 3]));
 
-  it('whole generator and discriminator', () => {
+  // The small-data family's layers (engine/blocks.ts, spectral norm in layers.ts).
+  it('Upsample2x', () => checkLayer(new Upsample2x(), [2, 3, 3, 2]));
+  it('AvgPool 2×2', () => checkLayer(new AvgPool(2), [2, 4, 4, 3]));
+  it('Sigmoid', () => checkLayer(new Sigmoid(), [2, 3, 3, 4]));
+  it('SkipExcite: both paths reach the input and every parameter', () =>
+    checkLayer(
+      new SkipExcite(
+        [new Upsample2x(), new Conv2D('i', 3, 1, 3, 4, false), new ReLU()],
+        [
+          new AvgPool(1),
+          new Reshape([4, 4, 3], [48]),
+          new Dense('s', 48, 4, true),
+          new LeakyReLU(4, 0.1),
+          new Dense('e', 4, 4, true),
+          new Sigmoid(),
+          new Reshape([4], [1, 1, 4]),
+        ],
+      ),
+      [2, 4, 4, 3],
+    ));
+  it('Conv2D with spectral norm', () =>
+    checkLayer(new Conv2D('l', 4, 2, 3, 5, true, true), [2, 8, 8, 3], 1, 60));
+  it('Dense with spectral norm', () => checkLayer(new Dense('l', 6, 4, true, true), [3, 6], 1, 60));
+
+  it.each(['dcgan', 'fastgan'] as const)('whole generator and discriminator: %s', (family) => {
     for (const [layers, inShape] of [
-      [buildGenerator({ resolution: 32, width: 0.0625, latentSize: 8 }), [3, 8]],
-      [buildDiscriminator({ resolution: 32, width: 0.0625, latentSize: 8 }), [3, 32, 32, 3]],
+      [buildGenerator({ family, resolution: 32, width: 0.0625, latentSize: 8 }), [3, 8]],
+      [buildDiscriminator({ family, resolution: 32, width: 0.0625, latentSize: 8 }), [3, 32, 32, 3]],
     ] as const) {
       const net = new Network(layers, Rng.seeded(1, 'init'));
+      // Spectral norm's power iteration to its fixed point first (see checkLayer).
+      for (let i = 0; i < 60; i++) tf.dispose(net.infer(tf.zeros([...inShape])));
       const x = tf.tensor(
         awayFromZero(
           inShape.reduce((a, b) => a * b, 1),
@@ -147,7 +180,7 @@ describe('hand-written gradients match finite differences (cpu)', () => {
       // Whole networks in float32 with ReLU kinks: 6% still tells a wrong gradient (off by far
       // more) from rounding.
       const h = 1e-3;
-      for (const [name, p] of net.params) {
+      for (const [name, p] of net.trainable()) {
         // Along the claimed gradient itself: the largest signal over float32 rounding, and a
         // wrong gradient still shows, since the slope there is ⟨true, claimed⟩/|claimed|.
         const g = grads[name] as tf.Tensor;

@@ -37,16 +37,16 @@ function run(trainer: GanTrainer, steps: number): Promise<StepMetrics[]> {
 
 describe('models', () => {
   it('DCGAN-32 (width 1, latent 100) has exactly the reference parameter counts', () => {
-    const shape = { resolution: 32, width: 1, latentSize: 100 } as const;
+    const shape = { family: 'dcgan', resolution: 32, width: 1, latentSize: 100 } as const;
     expect(countParams(buildGenerator(shape))).toBe(1_073_027);
     expect(countParams(buildDiscriminator(shape))).toBe(663_361);
   });
 
   it('64 and 128 px add one block each', () => {
     const g = (resolution: 32 | 64 | 128) =>
-      countParams(buildGenerator({ resolution, width: 1, latentSize: 100 }));
+      countParams(buildGenerator({ family: 'dcgan', resolution, width: 1, latentSize: 100 }));
     const d = (resolution: 32 | 64 | 128) =>
-      countParams(buildDiscriminator({ resolution, width: 1, latentSize: 100 }));
+      countParams(buildDiscriminator({ family: 'dcgan', resolution, width: 1, latentSize: 100 }));
     expect(g(64)).toBeGreaterThan(g(32));
     expect(g(128)).toBeGreaterThan(g(64));
     expect(d(64)).toBeGreaterThan(d(32));
@@ -146,6 +146,39 @@ describe('GanTrainer', () => {
     // 16 tiles of 32 px in a 4×4 grid with 2 px gaps.
     expect([grid.width, grid.height, grid.rgb.length]).toEqual([138, 138, 138 * 138 * 3]);
     expect(diversity).toBeGreaterThan(0);
+  });
+
+  it('FastGAN-lite: leaks nothing, matches cpu on wasm and resumes from a checkpoint exactly', async () => {
+    const c = config({ model: 'fastgan', loss: 'hinge', diffAugment: 'on', emaDecay: 0.9, width: 0.125 });
+    const data = noiseImages(6, 32);
+    const cpu = await onBackend('cpu', async () => {
+      const t = GanTrainer.create(c, data, 6);
+      const out = await run(t, 2);
+      t.dispose();
+      return out;
+    });
+    await useWasm();
+    const straight = GanTrainer.create(c, data, 6);
+    const expected = await run(straight, 5);
+    const tensors = tf.memory().numTensors;
+    await run(straight, 2);
+    expect(tf.memory().numTensors).toBe(tensors);
+    straight.dispose();
+    expected.slice(0, 2).forEach((m, i) => {
+      expect(Math.abs(m.dLoss - cpu[i]!.dLoss)).toBeLessThan(1e-3 * Math.max(1, Math.abs(cpu[i]!.dLoss)));
+      expect(Math.abs(m.gLoss - cpu[i]!.gLoss)).toBeLessThan(1e-3 * Math.max(1, Math.abs(cpu[i]!.gLoss)));
+    });
+
+    const first = GanTrainer.create(c, data, 6);
+    await run(first, 3);
+    const checkpoint = decodeCheckpoint(encodeCheckpoint(await first.exportCheckpoint()));
+    first.dispose();
+    // Spectral norm's power-iteration state is part of the checkpoint: a resume goes on exactly.
+    expect(Object.keys(checkpoint.tensors).some((name) => name.endsWith('/u'))).toBe(true);
+    const resumed = GanTrainer.fromCheckpoint(c, data, 6, checkpoint);
+    expect(await run(resumed, 2)).toEqual(expected.slice(3));
+    resumed.dispose();
+    expect(() => GanTrainer.fromCheckpoint(config({}), data, 6, checkpoint)).toThrow(/model/);
   });
 
   it('refuses a checkpoint of another model shape', async () => {
