@@ -1,5 +1,6 @@
 import { constants, type Stats } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { ApiError, firstLineOf } from '../../shared/errors.js';
 
@@ -121,6 +122,13 @@ export async function resolveUserFolder(input: string): Promise<string> {
       'path',
     );
   }
+  if (!path.isAbsolute(input)) {
+    throw new ApiError(
+      'invalid_input',
+      `"${input}" is not a full path. Give the folder's full path, from the root of its disk (such as ${path.join(os.homedir(), 'Pictures')}).`,
+      'path',
+    );
+  }
   const folder = path.resolve(input);
   let stat: Stats;
   try {
@@ -154,14 +162,43 @@ export async function resolveUserFolder(input: string): Promise<string> {
       'path',
     );
   }
+  let real: string;
   try {
     const dir = await fs.opendir(folder);
     await dir.close();
-    return await fs.realpath(folder);
+    real = await fs.realpath(folder);
   } catch (err) {
     throw new ApiError(
       'invalid_input',
       `The folder ${folder} cannot be read (${firstLineOf(err)}). Allow GAN Studio to read it, or choose another folder.`,
+      'path',
+    );
+  }
+  await refuseWholeDisk(real);
+  return real;
+}
+
+/**
+ * Refuses the two folders that are never a dataset but hold everything: the root of a disk and
+ * the user's home folder (by real path, so a link to either is refused too). A scan of either
+ * reads every file on the disk, or all of the user's, to find images.
+ */
+async function refuseWholeDisk(real: string): Promise<void> {
+  if (real === path.parse(real).root) {
+    throw new ApiError(
+      'invalid_input',
+      `${real} is the root of the file system: scanning it would read every file on the disk. ` +
+        'Choose the folder that holds the images.',
+      'path',
+    );
+  }
+  // No home folder, or none that exists: nothing to compare with.
+  const home = await fs.realpath(os.homedir()).catch(() => undefined);
+  if (real === home) {
+    throw new ApiError(
+      'invalid_input',
+      `${real} is your home folder: scanning it would read all of your files. ` +
+        `Choose the folder that holds the images (such as ${path.join(real, 'Pictures')}).`,
       'path',
     );
   }

@@ -1,7 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fileIn, inside, openFileIn, openOwnFile, realFileIn } from '../../main/common/folder-safety.js';
+import {
+  fileIn,
+  inside,
+  openFileIn,
+  openOwnFile,
+  realFileIn,
+  resolveUserFolder,
+} from '../../main/common/folder-safety.js';
 import { tempDir } from '../helpers/temp.js';
 
 describe('inside', () => {
@@ -80,5 +87,20 @@ describe('openFileIn and openOwnFile', () => {
       await openOwnFile(dataDir, path.join(dataDir, 'runs', 'r2', 'samples', 'studio.db')),
     ).toBeUndefined();
     expect(await openOwnFile(dataDir, path.join(elsewhere, 'studio.db'))).toBeUndefined();
+  });
+});
+
+describe('resolveUserFolder', () => {
+  it('refuses a relative path and the root, whoever calls it', async () => {
+    for (const input of ['images', '../..', 'C:images']) {
+      await expect(resolveUserFolder(input)).rejects.toMatchObject({
+        code: 'invalid_input',
+        field: 'path',
+        message: expect.stringMatching(/not a full path/),
+      });
+    }
+    await expect(resolveUserFolder('/')).rejects.toMatchObject({ message: /root of the file system/ });
+    const folder = tempDir();
+    expect(await resolveUserFolder(folder)).toBe(fs.realpathSync(folder));
   });
 });
