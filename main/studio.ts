@@ -123,8 +123,8 @@ export class Studio {
     this.media = new MediaResolver({
       dataDir,
       runExists: (id) => this.runs.get(id) !== undefined,
-      thumbnail: (id, fileId) => this.datasets.thumbnail(id, fileId),
-      originalPath: (id, fileId) => this.datasets.originalPath(id, fileId),
+      thumbnail: (id, fileId) => this.datasets.openThumbnail(id, fileId),
+      original: (id, fileId) => this.datasets.openOriginal(id, fileId),
     });
     this.router = createRouter(
       {

@@ -81,6 +81,20 @@ function pathFits(input: { seeds: number[]; framesPerSegment: number }, ctx: z.R
   }
 }
 
+/**
+ * A folder's path from the root of its disk: /… (Linux, macOS), C:\… or \\server\share (Windows).
+ * A relative one would be resolved against wherever the studio happens to run: "../.." became /.
+ */
+const absolutePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(p), {
+    message:
+      "give the folder's full path, from the root of its disk (such as /home/me/images or C:\\Users\\me\\images), " +
+      'not one relative to where GAN Studio runs (../images, ~/images)',
+  });
+
 export const methods = {
   'app.info': method<AppInfo>()(none),
 
@@ -89,7 +103,7 @@ export const methods = {
   'datasets.add': method<DatasetSummary>()(
     z
       .object({
-        path: z.string().min(1).max(4096),
+        path: absolutePath,
         name: z.string().trim().min(1).max(120).optional(),
         minSize: z.number().int().min(1).max(4096).default(16),
         /** Build the training cache at these settings during the scan (one decode per image). */

@@ -1,15 +1,24 @@
-import fs from 'node:fs';
 import path from 'node:path';
+import { ApiError, firstLineOf } from '../../shared/errors.js';
 import { parseMediaUrl } from '../../shared/media-urls.js';
-import { inside, realFileIn } from '../common/folder-safety.js';
+import { openOwnFile } from '../common/folder-safety.js';
 import { contentTypeOf } from '../common/media-types.js';
 import { dataPaths, validId } from '../common/paths.js';
+import type { ServedFile } from '../common/served-files.js';
 import { exportName, modelFileName } from '../latent/files.js';
 
-export interface MediaFile {
-  file: string;
-  contentType: string;
-}
+export { closeServed, servedStream, type ServedFile } from '../common/served-files.js';
+
+/**
+ * Headers of every `/media/…` answer, errors included, in both shells. A file opened as a page
+ * (a dataset's drawing, an export) is a sandboxed document that runs no script and loads nothing,
+ * and the browser never guesses a type other than the one sent: nothing a folder holds can act in
+ * the studio's origin, where the API is.
+ */
+export const mediaHeaders: Readonly<Record<string, string>> = {
+  'content-security-policy': "sandbox; default-src 'none'",
+  'x-content-type-options': 'nosniff',
+};
 
 /**
  * A URL path (or part of one) decoded, or null when its percent-encoding is broken
@@ -24,66 +33,88 @@ export function decodeUrlPath(encoded: string): string | null {
   }
 }
 
-/** What the resolver reads: the data folder, whether a run exists, and a dataset's files. */
+/** What the resolver reads: the data folder, whether a run exists, and a dataset's images. */
 export interface MediaSources {
   dataDir: string;
   runExists(runId: string): boolean;
-  thumbnail(datasetId: string, fileId: number): Promise<string>;
-  originalPath(datasetId: string, fileId: number): Promise<string>;
+  /** A dataset image's thumbnail, opened (made first if need be). */
+  thumbnail(datasetId: string, fileId: number): Promise<ServedFile>;
+  /** A dataset image as scanned, opened; refused once it changed on disk. */
+  original(datasetId: string, fileId: number): Promise<ServedFile>;
+}
+
+const noSuchMedia = () => new ApiError('not_found', 'No such image or file. Reload the view.');
+
+/** Errors that mean the file is not there (any more), not that it cannot be read. */
+const missingCodes = new Set(['ENOENT', 'ENOTDIR', 'ELOOP']);
+
+/**
+ * What a failure to open a media file is told as: the API's errors as they are; a file gone as
+ * not_found; anything else (permission denied, an I/O error) as a failure to read it, with the
+ * reason, never as an exception that could end the process.
+ */
+function mediaError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (missingCodes.has((err as NodeJS.ErrnoException | null)?.code ?? '')) return noSuchMedia();
+  return new ApiError(
+    'internal',
+    `The file could not be read (${firstLineOf(err)}). Check that GAN Studio may read it, then reload.`,
+  );
 }
 
 /**
  * Maps the renderer's `/media/...` URLs (shared/media-urls.ts) to files, allowing only run
- * folders, the explorer's exports and the images of registered datasets (by real path, inside
- * their folder): no URL can name an arbitrary path on disk. Used by the Electron protocol handler
- * and by `serve` alike.
+ * samples, the explorer's exports and the images of registered datasets: no URL can name an
+ * arbitrary path on disk. Each is found at request time by real path inside its folder, must be a
+ * regular file, and is opened here and sent from that handle, so a link or a folder put in its
+ * place is never followed or read. Used by the Electron protocol handler and by `serve` alike.
  */
 export class MediaResolver {
   constructor(private readonly sources: MediaSources) {}
 
-  async resolve(urlPath: string): Promise<MediaFile | null> {
+  /**
+   * The file a `/media/…` path names, open; throws an ApiError saying why not (not_found for all
+   * that is not served). The caller sends it (servedStream) or lets it go (closeServed).
+   */
+  async open(urlPath: string): Promise<ServedFile> {
     const target = parseMediaUrl(urlPath);
-    if (!target) return null;
+    if (!target) throw noSuchMedia();
     try {
       switch (target.kind) {
         case 'sample': {
-          if (!validId.test(target.runId) || !this.sources.runExists(target.runId)) return null;
-          const dir = dataPaths.runSamples(this.sources.dataDir, target.runId);
-          const file = path.join(dataPaths.run(this.sources.dataDir, target.runId), target.file);
-          if (!inside(dir, file) || !fs.existsSync(file)) return null;
-          return this.found(file);
+          if (!validId.test(target.runId) || !this.sources.runExists(target.runId)) throw noSuchMedia();
+          const dir = dataPaths.run(this.sources.dataDir, target.runId);
+          return await this.ownFile(path.join(dir, ...target.file.split('/')));
         }
         case 'thumbnail':
-          return this.found(await this.sources.thumbnail(target.datasetId, target.fileId));
+          return await this.sources.thumbnail(target.datasetId, target.fileId);
         case 'original':
-          return this.found(await this.sources.originalPath(target.datasetId, target.fileId));
+          return await this.sources.original(target.datasetId, target.fileId);
         case 'export':
-          return await this.resolveExport(target.runId, target.name, target.inner);
+          return await this.openExport(target.runId, target.name, target.inner);
       }
-    } catch {
-      return null;
+    } catch (err) {
+      throw mediaError(err);
     }
   }
 
-  private found(file: string): MediaFile {
-    return { file, contentType: contentTypeOf(file) };
+  /** A file the studio wrote in its data folder. */
+  private async ownFile(file: string): Promise<ServedFile> {
+    const opened = await openOwnFile(this.sources.dataDir, file);
+    if (!opened) throw noSuchMedia();
+    return { contentType: contentTypeOf(opened.path), size: opened.stat.size, body: opened.handle };
   }
 
   /**
    * An exported file: only names the explorer gives its exports, and only by real path inside the
    * exports folder, so a link planted there leads nowhere.
    */
-  private async resolveExport(
-    runId: string,
-    name: string,
-    inner: string | undefined,
-  ): Promise<MediaFile | null> {
-    if (!exportName.test(name)) return null;
-    if (inner !== undefined && (!name.endsWith('-tfjs') || !modelFileName.test(inner))) return null;
-    if (inner === undefined && name.endsWith('-tfjs')) return null;
-    if (!validId.test(runId)) return null;
-    const rel = inner === undefined ? name : `${name}/${inner}`;
-    const file = await realFileIn(dataPaths.exportsRoot(this.sources.dataDir), `${runId}/${rel}`);
-    return file ? this.found(file) : null;
+  private async openExport(runId: string, name: string, inner: string | undefined): Promise<ServedFile> {
+    if (!exportName.test(name)) throw noSuchMedia();
+    if (inner !== undefined && (!name.endsWith('-tfjs') || !modelFileName.test(inner))) throw noSuchMedia();
+    if (inner === undefined && name.endsWith('-tfjs')) throw noSuchMedia();
+    if (!validId.test(runId)) throw noSuchMedia();
+    const names = inner === undefined ? [name] : [name, inner];
+    return this.ownFile(path.join(dataPaths.exports(this.sources.dataDir, runId), ...names));
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ApiError } from '../../shared/errors.js';
 import { tempFileFor } from './temp-files.js';
 
 /**
@@ -90,4 +91,152 @@ export class DiskReserve {
       return fn();
     }
   }
+}
+
+// ---- room for new work ------------------------------------------------------------------------
+
+/**
+ * Free bytes this process may write on the disk that holds `dir`, or that will hold it: a folder
+ * not made yet is measured at its nearest existing parent.
+ */
+export function freeBytes(dir: string): number {
+  let at = path.resolve(dir);
+  for (;;) {
+    try {
+      const disk = fs.statfsSync(at);
+      return disk.bavail * disk.bsize;
+    } catch (err) {
+      const parent = path.dirname(at);
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === at) throw err;
+      at = parent;
+    }
+  }
+}
+
+/** What a piece of work will write, by a generous estimate, and how to tell the user about it. */
+export interface SpaceNeed {
+  bytes: number;
+  /** What is refused, after "to": "start this run". */
+  what: string;
+  /** How else to make it fit, after "Free some space, or": "generate fewer images"; may be empty. */
+  instead: string;
+}
+
+function megabytes(bytes: number): string {
+  const mb = bytes / 1e6;
+  return `${mb < 10 ? mb.toFixed(1) : Math.round(mb).toLocaleString('en-US')} MB`;
+}
+
+/**
+ * Refuses work the disk has no room for: it would stop again at once, and spend the reserve (kept
+ * for recording that) on the way. Says how much it needs and how much is free. Where the disk
+ * cannot be measured, the work goes ahead and a full disk is met as it is when it fills up later.
+ */
+export function requireFreeSpace(
+  dir: string,
+  need: SpaceNeed,
+  free: (dir: string) => number = freeBytes,
+): void {
+  let available: number;
+  try {
+    available = free(dir);
+  } catch {
+    return;
+  }
+  if (available >= need.bytes) return;
+  throw new ApiError(
+    'unavailable',
+    `Not enough disk space to ${need.what}: it needs about ${megabytes(need.bytes)}, and ${megabytes(available)} ` +
+      `is free on the disk of ${dir}. Free some space${need.instead ? `, or ${need.instead},` : ''} then try again.`,
+  );
+}
+
+/** A model's shape, as the config gives it. */
+export interface ModelShape {
+  resolution: number;
+  width: number;
+  latentSize: number;
+}
+
+/**
+ * Parameters of the generator and the discriminator, counted as engine/models.ts builds them
+ * (the DCGAN family; test/common/disk-space.test.ts checks the two agree). Worked out here, not
+ * by building the model: this runs on the main thread, where the engine is not loaded.
+ */
+export function modelParams({ resolution, width, latentSize }: ModelShape): {
+  generator: number;
+  discriminator: number;
+} {
+  const stages = Math.max(1, Math.round(Math.log2(resolution / 4)));
+  const channels = (i: number) => Math.max(1, Math.round(64 * width)) * 2 ** i;
+  const top = channels(stages - 1);
+  const kernel = 16; // 4×4
+  // Dense (with bias) and its batch norm; then each transposed conv and batch norm; then to RGB.
+  let generator = latentSize * kernel * top + kernel * top + 2 * top;
+  // The first conv (with bias, no batch norm); then each conv and batch norm; then the logit.
+  let discriminator = kernel * 3 * channels(0) + channels(0) + kernel * top + 1;
+  for (let i = 1; i < stages; i++) {
+    generator += kernel * channels(i) * channels(i - 1) + 2 * channels(i - 1);
+    discriminator += kernel * channels(i - 1) * channels(i) + 2 * channels(i);
+  }
+  generator += kernel * channels(0) * 3 + 3;
+  return { generator, discriminator };
+}
+
+/**
+ * The most a PNG of width × height RGB pixels takes: raw rows (each with its filter byte) when
+ * nothing compresses, a little for deflate's stored blocks, and its chunks' headers.
+ */
+export function pngUpperBytes(width: number, height: number): number {
+  return Math.ceil(height * (width * 3 + 1) * 1.01) + 1024;
+}
+
+/** Sample grids a new run is given room for: they are taken every 15–30 s early on, all kept. */
+const gridsAhead = 100;
+
+/**
+ * Room to start a run: its checkpoints (float32 weights of G, its EMA copy and D, with Adam's two
+ * moments of each; as many as are kept, plus the one being written) and its first sample grids.
+ */
+export function runSpaceNeed(
+  config: ModelShape & { keepCheckpoints: number; sampleCount: number },
+): SpaceNeed {
+  const { generator, discriminator } = modelParams(config);
+  const checkpoint = Math.ceil((4 * generator + 3 * discriminator) * 4 * 1.1) + 64 * 1024;
+  const side = Math.ceil(Math.sqrt(config.sampleCount)) * (config.resolution + 2) + 2;
+  const grid = pngUpperBytes(side, side);
+  return {
+    bytes: (config.keepCheckpoints + 1) * checkpoint + gridsAhead * grid + 1024 * 1024,
+    what: 'start this run',
+    instead: 'keep fewer checkpoints or train a smaller model (a lower resolution or width)',
+  };
+}
+
+/** Room for a generated set: its PNGs at the run's resolution, and the manifest listing them. */
+export function generationSpaceNeed(count: number, resolution: number): SpaceNeed {
+  return {
+    bytes: count * (pngUpperBytes(resolution, resolution) + 200) + 64 * 1024,
+    what: `generate ${count.toLocaleString('en-US')} images`,
+    instead: 'generate fewer images',
+  };
+}
+
+/** Room for an exported animation, strip or sample: every frame's pixels, uncompressed. */
+export function imageExportSpaceNeed(frames: number, side: number): SpaceNeed {
+  return {
+    bytes: frames * pngUpperBytes(side, side) + 64 * 1024,
+    what: frames > 1 ? `export ${frames} frames of ${side}×${side} px` : `export a ${side}×${side} px image`,
+    instead:
+      frames > 1 ? 'Or export fewer frames, or at a smaller scale.' : 'Or export it at a smaller scale.',
+  };
+}
+
+/** Room for an exported generator: its float32 weights, and the model's description. */
+export function modelExportSpaceNeed(shape: ModelShape): SpaceNeed {
+  return {
+    bytes: modelParams(shape).generator * 4 + 256 * 1024,
+    what: 'export the generator',
+    instead: '',
+  };
 }

@@ -1,5 +1,6 @@
-import type { Stats } from 'node:fs';
-import fs from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import fs, { type FileHandle } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { ApiError, firstLineOf } from '../../shared/errors.js';
 
@@ -46,6 +47,68 @@ export async function realFileIn(folder: string, relPath: string): Promise<strin
   }
 }
 
+/** A regular file of a folder, open for reading. */
+export interface OpenedFile {
+  /** Its real path, inside the folder's real path. */
+  path: string;
+  handle: FileHandle;
+  /** The open file's own status: what is read is what was checked. */
+  stat: Stats;
+}
+
+/** Errors that mean "no such file here" rather than "this file cannot be read". */
+const missing = new Set(['ENOENT', 'ENOTDIR', 'ELOOP']);
+
+/**
+ * A file of a folder opened for reading, with realFileIn's checks, or undefined when there is no
+ * regular file by that path inside the folder. The open file is checked too (a regular file, and
+ * the very file now at its real path), so one swapped for a link, a folder or another file between
+ * the check and the open is refused rather than read. Throws when the file is there but cannot be
+ * opened (permission denied, an I/O error): that is for the caller to say, not "missing".
+ */
+export async function openFileIn(folder: string, relPath: string): Promise<OpenedFile | undefined> {
+  const real = await realFileIn(folder, relPath);
+  if (!real) return undefined;
+  let handle: FileHandle;
+  try {
+    // Its real path has no link left in it; one put there since is not followed.
+    handle = await fs.open(real, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0));
+  } catch (err) {
+    if (missing.has((err as NodeJS.ErrnoException).code ?? '')) return undefined;
+    throw err;
+  }
+  try {
+    const stat = await handle.stat();
+    const now = await realFileIn(folder, relPath);
+    const there = now === real ? await fs.stat(real).catch(() => undefined) : undefined;
+    if (stat.isFile() && there && there.dev === stat.dev && there.ino === stat.ino) {
+      return { path: real, handle, stat };
+    }
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+  await handle.close();
+  return undefined;
+}
+
+/**
+ * A file the studio wrote itself in its data folder (`file`, a path built by paths.ts), opened as
+ * openFileIn does, and only by its own path: the studio makes no links there, so one anywhere on
+ * the way (a run's samples folder turned into a link to another folder) means it is not the
+ * studio's file.
+ */
+export async function openOwnFile(dataDir: string, file: string): Promise<OpenedFile | undefined> {
+  if (!inside(dataDir, file)) return undefined;
+  const relPath = path.relative(path.resolve(dataDir), path.resolve(file)).split(path.sep).join('/');
+  const opened = await openFileIn(dataDir, relPath);
+  if (!opened) return undefined;
+  const own = fileIn(await fs.realpath(dataDir).catch(() => dataDir), relPath);
+  if (opened.path === own) return opened;
+  await opened.handle.close();
+  return undefined;
+}
+
 /**
  * The folder a user chose, checked and resolved to its real path (the same folder reached
  * through a link is the same dataset). Says what is wrong, and what to do, when it is missing,
@@ -56,6 +119,13 @@ export async function resolveUserFolder(input: string): Promise<string> {
     throw new ApiError(
       'invalid_input',
       'No folder was given. Choose the folder that holds your images.',
+      'path',
+    );
+  }
+  if (!path.isAbsolute(input)) {
+    throw new ApiError(
+      'invalid_input',
+      `"${input}" is not a full path. Give the folder's full path, from the root of its disk (such as ${path.join(os.homedir(), 'Pictures')}).`,
       'path',
     );
   }
@@ -92,14 +162,43 @@ export async function resolveUserFolder(input: string): Promise<string> {
       'path',
     );
   }
+  let real: string;
   try {
     const dir = await fs.opendir(folder);
     await dir.close();
-    return await fs.realpath(folder);
+    real = await fs.realpath(folder);
   } catch (err) {
     throw new ApiError(
       'invalid_input',
       `The folder ${folder} cannot be read (${firstLineOf(err)}). Allow GAN Studio to read it, or choose another folder.`,
+      'path',
+    );
+  }
+  await refuseWholeDisk(real);
+  return real;
+}
+
+/**
+ * Refuses the two folders that are never a dataset but hold everything: the root of a disk and
+ * the user's home folder (by real path, so a link to either is refused too). A scan of either
+ * reads every file on the disk, or all of the user's, to find images.
+ */
+async function refuseWholeDisk(real: string): Promise<void> {
+  if (real === path.parse(real).root) {
+    throw new ApiError(
+      'invalid_input',
+      `${real} is the root of the file system: scanning it would read every file on the disk. ` +
+        'Choose the folder that holds the images.',
+      'path',
+    );
+  }
+  // No home folder, or none that exists: nothing to compare with.
+  const home = await fs.realpath(os.homedir()).catch(() => undefined);
+  if (real === home) {
+    throw new ApiError(
+      'invalid_input',
+      `${real} is your home folder: scanning it would read all of your files. ` +
+        `Choose the folder that holds the images (such as ${path.join(real, 'Pictures')}).`,
       'path',
     );
   }

@@ -1,9 +1,14 @@
+import type { Stats } from 'node:fs';
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApiError, firstLineOf } from '../../shared/errors.js';
 import type { DatasetRecord } from '../store/datasets.js';
 import type { DatasetContext } from './context.js';
 import type { StoredFile } from '../store/dataset-files.js';
-import { realFileIn } from '../common/folder-safety.js';
+import { openFileIn, openOwnFile, realFileIn, type OpenedFile } from '../common/folder-safety.js';
+import { contentTypeOf } from '../common/media-types.js';
+import type { ServedFile } from '../common/served-files.js';
+import { loadSharp } from '../common/sharp-loader.js';
 import { Thumbnailer } from './thumbnails.js';
 
 /**
@@ -14,6 +19,53 @@ function shownAsImage(file: StoredFile): boolean {
   return (
     file.hash !== null &&
     (file.status === 'used' || file.reason === 'too-small' || file.reason === 'duplicate')
+  );
+}
+
+/**
+ * What an original is served as, by the format the scan found in it, never by its name: a file
+ * named .svg that held a PNG when scanned is not to be sent as image/svg+xml. (SVGs themselves are
+ * rasterised, see svgAsPng.) HEIF covers AVIF and HEIC, which only the name tells apart.
+ */
+function originalType(file: StoredFile): string {
+  const types: Record<string, string> = {
+    jpeg: 'image/jpeg',
+    png: 'image/png',
+    webp: 'image/webp',
+    gif: 'image/gif',
+    tiff: 'image/tiff',
+    bmp: 'image/bmp',
+  };
+  if (file.format === 'heif' && contentTypeOf(file.relPath) === 'image/avif') return 'image/avif';
+  return types[file.format ?? ''] ?? 'application/octet-stream';
+}
+
+/** The longer side of an SVG original as served: small icons sharp, huge drawings bounded. */
+const svgSide = { min: 512, max: 2048 };
+
+/**
+ * An SVG rendered to PNG (librsvg runs no script and loads nothing from outside): an SVG served
+ * as itself is a document that runs its scripts in the studio's origin when opened.
+ */
+async function svgAsPng(svg: Buffer, file: StoredFile): Promise<Buffer> {
+  const sharp = await loadSharp();
+  const longer = Math.max(file.width ?? 0, file.height ?? 0);
+  const side = Math.min(svgSide.max, Math.max(svgSide.min, longer));
+  // librsvg renders at 72 dpi; sharp takes densities from 1 to 100,000.
+  const density = longer > 0 ? Math.min(100_000, Math.max(1, (72 * side) / longer)) : 72;
+  return sharp(svg, { density }).png().toBuffer();
+}
+
+/** Whether a file on disk is no longer the one the scan read (size and mtime as walk.ts records them). */
+function changedSinceScan(file: StoredFile, stat: Stats): boolean {
+  return stat.size !== file.bytes || Math.trunc(stat.mtimeMs) !== file.mtimeMs;
+}
+
+function changedError(file: StoredFile): ApiError {
+  return new ApiError(
+    'not_found',
+    `The file ${file.relPath} changed since the folder was scanned (its size or modification time differ), ` +
+      'so it is not shown. Rescan the folder to see it as it is now.',
   );
 }
 
@@ -67,21 +119,61 @@ export class DatasetImages {
     }
   }
 
+  /** A thumbnail opened for serving, by real path inside the dataset's app folder. */
+  async openThumbnail(id: string, fileId: number): Promise<ServedFile> {
+    const made = await this.thumbnail(id, fileId);
+    const opened = await openOwnFile(this.ctx.dataDir, made);
+    if (!opened) {
+      throw new ApiError('not_found', 'The thumbnail was removed while it was asked for. Reload the view.');
+    }
+    return { contentType: 'image/webp', size: opened.stat.size, body: opened.handle };
+  }
+
   /**
-   * The real path of an image of the dataset, for showing it: only files shown as images, and only
-   * when the real path (links resolved) lies inside the dataset's real folder.
+   * The real path of an image of the dataset, for showing it: only files shown as images, only
+   * when the real path (links resolved) lies inside the dataset's real folder, and only while it
+   * is the file that was scanned.
    */
   async originalPath(id: string, fileId: number): Promise<string> {
     const record = this.ctx.require(id);
-    const file = this.requireFile(record, fileId);
-    if (!shownAsImage(file)) {
+    return this.realPathOf(record, this.requireShown(record, fileId));
+  }
+
+  /**
+   * An image of the dataset opened for serving, with originalPath's checks made on the open file.
+   * An SVG comes rasterised to PNG.
+   */
+  async openOriginal(id: string, fileId: number): Promise<ServedFile> {
+    const record = this.ctx.require(id);
+    const file = this.requireShown(record, fileId);
+    const opened = await openFileIn(record.path, file.relPath);
+    if (!opened) throw this.missingError(file);
+    if (changedSinceScan(file, opened.stat)) {
+      await opened.handle.close();
+      throw changedError(file);
+    }
+    if (file.format !== 'svg') {
+      return { contentType: originalType(file), size: opened.stat.size, body: opened.handle };
+    }
+    const png = await this.rasterise(opened, file);
+    return { contentType: 'image/png', size: png.length, body: png };
+  }
+
+  private async rasterise(opened: OpenedFile, file: StoredFile): Promise<Buffer> {
+    let svg: Buffer;
+    try {
+      svg = await opened.handle.readFile();
+    } finally {
+      await opened.handle.close();
+    }
+    try {
+      return await svgAsPng(svg, file);
+    } catch (err) {
       throw new ApiError(
-        'not_found',
-        `${file.relPath} is not shown: it was skipped (${file.reason}), and only images of a dataset are served.`,
-        'fileId',
+        'unavailable',
+        `The drawing ${file.relPath} could not be rendered (${firstLineOf(err)}). It may have changed: rescan the folder.`,
       );
     }
-    return this.realPathOf(record, file);
   }
 
   /** Resolves once every thumbnail being made has been written. */
@@ -100,15 +192,33 @@ export class DatasetImages {
     return file;
   }
 
-  private async realPathOf(record: DatasetRecord, file: StoredFile): Promise<string> {
-    const real = await realFileIn(record.path, file.relPath);
-    if (!real) {
+  /** A file the grid shows as an image; anything else of the folder is never served. */
+  private requireShown(record: DatasetRecord, fileId: number): StoredFile {
+    const file = this.requireFile(record, fileId);
+    if (!shownAsImage(file)) {
       throw new ApiError(
         'not_found',
-        `The file ${file.relPath} is missing or leads outside the dataset's folder (through a link), so it is not shown. ` +
-          'Rescan the folder if it changed.',
+        `${file.relPath} is not shown: it was skipped (${file.reason}), and only images of a dataset are served.`,
+        'fileId',
       );
     }
+    return file;
+  }
+
+  private missingError(file: StoredFile): ApiError {
+    return new ApiError(
+      'not_found',
+      `The file ${file.relPath} is missing or leads outside the dataset's folder (through a link), so it is not shown. ` +
+        'Rescan the folder if it changed.',
+    );
+  }
+
+  /** Its real path inside the dataset's folder, while it is the file that was scanned. */
+  private async realPathOf(record: DatasetRecord, file: StoredFile): Promise<string> {
+    const real = await realFileIn(record.path, file.relPath);
+    const stat = real ? await fs.stat(real).catch(() => undefined) : undefined;
+    if (!real || !stat) throw this.missingError(file);
+    if (changedSinceScan(file, stat)) throw changedError(file);
     return real;
   }
 }

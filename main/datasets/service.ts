@@ -5,6 +5,7 @@ import type { CropMode } from '../../shared/config.js';
 import type { Emit } from '../../shared/events.js';
 import type { DatasetDetail, DatasetFile, DatasetStatus, DatasetSummary } from '../../shared/types.js';
 import type { DiskReserve } from '../common/disk-space.js';
+import type { ServedFile } from '../common/served-files.js';
 import { thisProcess } from '../common/owner.js';
 import type { Connection } from '../store/database.js';
 import { toDatasetSummary, type DatasetRecord, type DatasetStore } from '../store/datasets.js';
@@ -201,9 +202,19 @@ export class DatasetService {
     return this.images.thumbnail(id, fileId);
   }
 
-  /** The real path of an image of the dataset, checked to lie inside its folder. */
+  /** The real path of an image of the dataset, checked to lie inside its folder and unchanged. */
   originalPath(id: string, fileId: number): Promise<string> {
     return this.images.originalPath(id, fileId);
+  }
+
+  /** A thumbnail, opened for serving (images.ts). */
+  openThumbnail(id: string, fileId: number): Promise<ServedFile> {
+    return this.images.openThumbnail(id, fileId);
+  }
+
+  /** An image of the dataset as scanned, opened for serving; an SVG rasterised (images.ts). */
+  openOriginal(id: string, fileId: number): Promise<ServedFile> {
+    return this.images.openOriginal(id, fileId);
   }
 
   /** Stores one file of a folder a browser uploads; returns the copy's folder, to add next. */

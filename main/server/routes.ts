@@ -1,10 +1,17 @@
-import fs from 'node:fs';
 import type http from 'node:http';
-import path from 'node:path';
+import { pipeline, type Readable } from 'node:stream';
 import { maxRequestBytes } from '../../shared/api.js';
+import { ApiError, firstLineOf } from '../../shared/errors.js';
 import type { Router } from '../api/router.js';
-import { decodeUrlPath, type MediaResolver } from '../api/media.js';
-import { inside } from '../common/folder-safety.js';
+import {
+  closeServed,
+  decodeUrlPath,
+  mediaHeaders,
+  servedStream,
+  type MediaResolver,
+  type ServedFile,
+} from '../api/media.js';
+import { openFileIn, type OpenedFile } from '../common/folder-safety.js';
 import { contentTypeOf } from '../common/media-types.js';
 import type { DatasetService } from '../datasets/service.js';
 import { contentSecurityPolicy } from './csp.js';
@@ -94,23 +101,51 @@ export async function handleUpload(
   }
 }
 
+/**
+ * Streams a body into an answer whose status is already sent. A read that fails midway can only
+ * cut the answer short (the browser sees it broken); it is logged, never thrown, so one bad file
+ * cannot end the server and the runs it trains.
+ */
+function sendBody(res: http.ServerResponse, body: Readable, what: string): void {
+  pipeline(body, res, (err) => {
+    if (err && (err as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+      console.warn(`[serve] ${what} was cut short: ${firstLineOf(err)}`);
+    }
+  });
+}
+
 export async function handleMedia(
   deps: RouteDeps,
-  _req: http.IncomingMessage,
+  req: http.IncomingMessage,
   res: http.ServerResponse,
   url: URL,
 ) {
-  const media = await deps.media.resolve(url.pathname);
-  if (!media) {
-    sendError(res, 'not_found', 'No such image.');
+  for (const [name, value] of Object.entries(mediaHeaders)) res.setHeader(name, value);
+  let media: ServedFile;
+  try {
+    media = await deps.media.open(url.pathname);
+  } catch (err) {
+    const error =
+      err instanceof ApiError
+        ? err
+        : new ApiError('internal', `The file could not be read (${firstLineOf(err)}). Reload to try again.`);
+    sendError(res, error.code, error.message);
     return;
   }
   res.writeHead(200, { 'content-type': media.contentType, 'cache-control': 'private, max-age=60' });
-  fs.createReadStream(media.file).pipe(res);
+  if (req.method === 'HEAD') {
+    await closeServed(media);
+    res.end();
+  } else sendBody(res, servedStream(media), url.pathname);
 }
 
 /** The renderer's files; any other path is the app itself (index.html), which routes by hash. */
-export function handleStatic(deps: RouteDeps, req: http.IncomingMessage, res: http.ServerResponse, url: URL) {
+export async function handleStatic(
+  deps: RouteDeps,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+) {
   const { staticDir } = deps;
   const decoded = decodeUrlPath(url.pathname);
   if (decoded === null) {
@@ -118,16 +153,23 @@ export function handleStatic(deps: RouteDeps, req: http.IncomingMessage, res: ht
     return;
   }
   const rel = url.pathname === '/' ? 'index.html' : decoded.replace(/^\/+/, '');
-  const file = path.resolve(staticDir, rel);
-  const target =
-    inside(staticDir, file) && fs.existsSync(file) && fs.statSync(file).isFile()
-      ? file
-      : path.join(staticDir, 'index.html');
-  if (!fs.existsSync(target)) {
+  let opened: OpenedFile | undefined;
+  try {
+    opened = (await openFileIn(staticDir, rel)) ?? (await openFileIn(staticDir, 'index.html'));
+  } catch (err) {
+    sendError(
+      res,
+      'internal',
+      `The UI could not be read (${firstLineOf(err)}). Rebuild it with \`npm run build\`.`,
+    );
+    return;
+  }
+  if (!opened) {
     res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(`The UI has not been built: run \`npm run build\` (or \`npm run serve\`), then reload.\n`);
     return;
   }
+  const target = opened.path;
   const headers: Record<string, string> = { 'content-type': contentTypeOf(target) };
   if (target.endsWith('.html')) {
     headers['content-type'] = 'text/html; charset=utf-8';
@@ -137,6 +179,8 @@ export function handleStatic(deps: RouteDeps, req: http.IncomingMessage, res: ht
   else if (target.endsWith('.css')) headers['content-type'] = 'text/css; charset=utf-8';
   else if (target.endsWith('.svg')) headers['content-type'] = 'image/svg+xml';
   res.writeHead(200, headers);
-  if (req.method === 'HEAD') res.end();
-  else fs.createReadStream(target).pipe(res);
+  if (req.method === 'HEAD') {
+    await opened.handle.close();
+    res.end();
+  } else sendBody(res, opened.handle.createReadStream(), target);
 }

@@ -92,7 +92,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (authorized && url.searchParams.has('token')) {
       res.setHeader('set-cookie', `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     }
-    handleStatic(deps, req, res, url);
+    return handleStatic(deps, req, res, url);
   }
 
   const server = http.createServer((req, res) => {

@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Studio } from '../../main/studio.js';
 import { defaultTrainConfig } from '../../shared/config.js';
@@ -123,6 +125,63 @@ describe('runs trained by another process', () => {
       const envelope = await second.router.call(method, { id: run.id });
       expect(envelope).toMatchObject({ ok: false, error: { code: 'conflict' } });
       if (!envelope.ok) expect(envelope.error.message).toContain(`pid ${process.ppid}`);
+    }
+  });
+});
+
+describe('datasets.add', () => {
+  it('takes an absolute path only, and refuses the root and the home folder, saying what to choose', async () => {
+    const s = open();
+    // The home folder, as os.homedir() reads it (tests run in forked processes: the env is theirs).
+    const home = tempDir();
+    fs.mkdirSync(path.join(home, 'pictures'));
+    const savedHome = process.env['HOME'];
+    process.env['HOME'] = home;
+    try {
+      const add = async (folder: string) => {
+        const envelope = await s.router.call('datasets.add', { path: folder });
+        // Were it accepted, its scan would read a whole disk or home: stop it at once.
+        if (envelope.ok) {
+          await s.router.call('datasets.cancelScan', { id: (envelope.result as { id: string }).id });
+        }
+        return envelope;
+      };
+      for (const relative of ['../..', 'images', './pictures', '~/pictures']) {
+        expect({ relative, envelope: await add(relative) }).toMatchObject({
+          relative,
+          envelope: {
+            ok: false,
+            error: { code: 'invalid_input', field: 'path', message: expect.stringMatching(/full path/) },
+          },
+        });
+      }
+      expect(await add('/')).toMatchObject({
+        ok: false,
+        error: {
+          code: 'invalid_input',
+          field: 'path',
+          message: expect.stringMatching(/root of the file system.*Choose the folder that holds/),
+        },
+      });
+      for (const folder of [home, `${home}/`, path.join(home, 'pictures', '..')]) {
+        expect({ folder, envelope: await add(folder) }).toMatchObject({
+          folder,
+          envelope: {
+            ok: false,
+            error: {
+              code: 'invalid_input',
+              field: 'path',
+              message: expect.stringMatching(/home folder.*Choose the folder that holds/),
+            },
+          },
+        });
+      }
+      expect(s.datasets.list()).toEqual([]);
+      // A folder in it is what is meant.
+      expect(await add(path.join(home, 'pictures'))).toMatchObject({ ok: true });
+    } finally {
+      if (savedHome === undefined) delete process.env['HOME'];
+      else process.env['HOME'] = savedHome;
     }
   });
 });

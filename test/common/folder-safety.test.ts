@@ -1,7 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fileIn, inside, realFileIn } from '../../main/common/folder-safety.js';
+import {
+  fileIn,
+  inside,
+  openFileIn,
+  openOwnFile,
+  realFileIn,
+  resolveUserFolder,
+} from '../../main/common/folder-safety.js';
 import { tempDir } from '../helpers/temp.js';
 
 describe('inside', () => {
@@ -41,5 +48,59 @@ describe('realFileIn', () => {
     expect(await realFileIn(folder, 'linked-folder/secret')).toBeUndefined();
     expect(await realFileIn(folder, 'sub')).toBeUndefined(); // a folder, not a file
     expect(await realFileIn(folder, 'missing.png')).toBeUndefined();
+  });
+});
+
+describe('openFileIn and openOwnFile', () => {
+  it('open a regular file inside the folder, and nothing a link or a folder stands for', async () => {
+    const outside = tempDir();
+    const folder = tempDir();
+    fs.writeFileSync(path.join(outside, 'secret'), 'x');
+    fs.writeFileSync(path.join(folder, 'a.png'), 'pixels');
+    fs.mkdirSync(path.join(folder, 'dir.png'));
+    fs.symlinkSync(path.join(outside, 'secret'), path.join(folder, 'secret.png'));
+
+    const opened = await openFileIn(folder, 'a.png');
+    expect(opened?.path).toBe(path.join(fs.realpathSync(folder), 'a.png'));
+    expect(opened?.stat.size).toBe(6);
+    expect((await opened!.handle.readFile()).toString()).toBe('pixels');
+    await opened!.handle.close();
+    for (const name of ['dir.png', 'secret.png', 'missing.png', '../x']) {
+      expect(await openFileIn(folder, name)).toBeUndefined();
+    }
+  });
+
+  it('open a file of the data folder only by its own path: no link anywhere on the way', async () => {
+    const dataDir = tempDir();
+    const elsewhere = tempDir();
+    fs.writeFileSync(path.join(elsewhere, 'studio.db'), 'x');
+    fs.mkdirSync(path.join(dataDir, 'runs', 'r1', 'samples'), { recursive: true });
+    fs.writeFileSync(path.join(dataDir, 'runs', 'r1', 'samples', 'a.png'), 'pixels');
+    fs.mkdirSync(path.join(dataDir, 'runs', 'r2'), { recursive: true });
+    // The samples folder itself a link: its files are inside its own real path, but not the studio's.
+    fs.symlinkSync(elsewhere, path.join(dataDir, 'runs', 'r2', 'samples'));
+
+    const own = await openOwnFile(dataDir, path.join(dataDir, 'runs', 'r1', 'samples', 'a.png'));
+    expect(own).toBeDefined();
+    await own!.handle.close();
+    expect(
+      await openOwnFile(dataDir, path.join(dataDir, 'runs', 'r2', 'samples', 'studio.db')),
+    ).toBeUndefined();
+    expect(await openOwnFile(dataDir, path.join(elsewhere, 'studio.db'))).toBeUndefined();
+  });
+});
+
+describe('resolveUserFolder', () => {
+  it('refuses a relative path and the root, whoever calls it', async () => {
+    for (const input of ['images', '../..', 'C:images']) {
+      await expect(resolveUserFolder(input)).rejects.toMatchObject({
+        code: 'invalid_input',
+        field: 'path',
+        message: expect.stringMatching(/not a full path/),
+      });
+    }
+    await expect(resolveUserFolder('/')).rejects.toMatchObject({ message: /root of the file system/ });
+    const folder = tempDir();
+    expect(await resolveUserFolder(folder)).toBe(fs.realpathSync(folder));
   });
 });

@@ -7,8 +7,8 @@ import { afterEach } from 'vitest';
 export interface SmallDisk {
   /** Where it is mounted. */
   dir: string;
-  /** Writes a filler file until no byte is left. */
-  fill(): void;
+  /** Writes a filler file until no byte is left, then gives back `leaveBytes` (page-rounded). */
+  fill(leaveBytes?: number): void;
   /** Deletes the filler: the disk has room again. */
   unfill(): void;
 }
@@ -45,7 +45,7 @@ export function smallDisk(megabytes: number): SmallDisk {
   const filler = path.join(dir, 'filler');
   return {
     dir,
-    fill() {
+    fill(leaveBytes = 0) {
       const fd = fs.openSync(filler, 'a');
       try {
         for (const size of [1 << 20, 1 << 16, 1 << 12, 512, 1]) {
@@ -59,6 +59,7 @@ export function smallDisk(megabytes: number): SmallDisk {
       } finally {
         fs.closeSync(fd);
       }
+      if (leaveBytes > 0) fs.truncateSync(filler, Math.max(0, fs.statSync(filler).size - leaveBytes));
     },
     unfill() {
       fs.rmSync(filler, { force: true });

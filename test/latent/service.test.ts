@@ -6,6 +6,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Studio } from '../../main/studio.js';
+import { closeServed } from '../../main/api/media.js';
 import type { AnyEvent } from '../../main/api/event-bus.js';
 import type { MethodInput, MethodName, MethodResult } from '../../shared/api.js';
 import { api as callApi, startRun } from '../helpers/studio.js';
@@ -38,6 +39,17 @@ async function apiError(method: MethodName, input: unknown): Promise<{ code: str
 function pngBytes(url: string): Buffer {
   expect(url.startsWith('data:image/png;base64,')).toBe(true);
   return Buffer.from(url.slice('data:image/png;base64,'.length), 'base64');
+}
+
+/** What the media route serves at a URL: its content type, or null when it serves nothing there. */
+async function served(url: string): Promise<{ contentType: string } | null> {
+  try {
+    const file = await studio.media.open(url);
+    await closeServed(file);
+    return { contentType: file.contentType };
+  } catch {
+    return null;
+  }
 }
 
 async function rawPixels(png: Buffer): Promise<Buffer> {
@@ -127,13 +139,13 @@ describe('latent explorer API', () => {
     expect(meta).toMatchObject({ format: 'gif', pages: 11, width: 64, pageHeight: 64 });
     expect(meta.delay).toEqual(Array(11).fill(60));
     // The UI shows it through the media route, which serves only what the explorer wrote.
-    expect(await studio.media.resolve(gif.url)).toMatchObject({ contentType: 'image/gif' });
-    expect(await studio.media.resolve(`/media/exports/${runId}/..%2Fstudio.db`)).toBeNull();
-    expect(await studio.media.resolve(`/media/exports/${runId}/notes.txt`)).toBeNull();
+    expect(await served(gif.url)).toMatchObject({ contentType: 'image/gif' });
+    expect(await served(`/media/exports/${runId}/..%2Fstudio.db`)).toBeNull();
+    expect(await served(`/media/exports/${runId}/notes.txt`)).toBeNull();
     // A link planted under an export's name leads nowhere: files are served by real path only.
     const planted = '20260101-000000-000-planted.gif';
     fs.symlinkSync(path.join(dataDir, 'studio.db'), path.join(dataDir, 'exports', runId, planted));
-    expect(await studio.media.resolve(`/media/exports/${runId}/${planted}`)).toBeNull();
+    expect(await served(`/media/exports/${runId}/${planted}`)).toBeNull();
 
     const webp = await api('latent.export', { runId, seeds: [1, 2], framesPerSegment: 3, format: 'webp' });
     expect((await sharp(webp.path, { animated: true }).metadata()).pages).toBe(4);
@@ -244,7 +256,7 @@ describe('latent explorer API', () => {
       'group1-shard1of1.bin',
       'model.json',
     ]);
-    for (const f of exported.files) expect(await studio.media.resolve(f.url)).not.toBeNull();
+    for (const f of exported.files) expect(await served(f.url)).not.toBeNull();
     const json = JSON.parse(fs.readFileSync(path.join(exported.folder, 'model.json'), 'utf8')) as {
       modelTopology: object;
       weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
@@ -275,7 +287,7 @@ describe('latent explorer API', () => {
     expect(fs.existsSync(sample.path)).toBe(true);
     expect(await api('runs.delete', { id: runId })).toEqual({ deleted: true });
     expect(fs.existsSync(path.join(dataDir, 'exports', runId))).toBe(false);
-    expect(await studio.media.resolve(sample.url)).toBeNull();
+    expect(await served(sample.url)).toBeNull();
     expect(fs.readdirSync(path.join(dataDir, 'generated'))).toEqual(sets);
   });
 });

@@ -4,6 +4,7 @@ import { ApiError } from '../../../shared/errors.js';
 import type { ParsedInput } from '../../../shared/api.js';
 import { mediaUrls } from '../../../shared/media-urls.js';
 import type { ExportedFile, LatentExport, ModelExport } from '../../../shared/types.js';
+import { imageExportSpaceNeed, modelExportSpaceNeed, requireFreeSpace } from '../../common/disk-space.js';
 import { contentTypeOf } from '../../common/media-types.js';
 import { dataPaths } from '../../common/paths.js';
 import type { RunRecord } from '../../store/runs.js';
@@ -70,6 +71,7 @@ export class LatentExports {
         'scale',
       );
     }
+    requireFreeSpace(dataPaths.exports(this.opts.dataDir, run.id), imageExportSpaceNeed(frames, side));
     const ext = input.format === 'strip' ? 'png' : input.format;
     const seeds = input.seeds.length > 6 ? `${input.seeds.slice(0, 6).join('-')}-etc` : input.seeds.join('-');
     const what = `${input.format === 'strip' ? 'strip' : 'walk'}-${input.mode}-${seeds}`;
@@ -86,6 +88,8 @@ export class LatentExports {
 
   async exportSample(input: ParsedInput<'latent.exportSample'>): Promise<LatentExport> {
     const { run, source } = this.sources.resolve(input);
+    const side = run.config.resolution * input.scale;
+    requireFreeSpace(dataPaths.exports(this.opts.dataDir, run.id), imageExportSpaceNeed(1, side));
     return this.writeExport(run, {
       kind: 'export-sample',
       source,
@@ -114,6 +118,7 @@ export class LatentExports {
   async exportModel(input: ParsedInput<'latent.exportModel'>): Promise<ModelExport> {
     const { run, source } = this.sources.resolve(input);
     const parent = dataPaths.exports(this.opts.dataDir, run.id);
+    requireFreeSpace(parent, modelExportSpaceNeed(run.config));
     const name = `${stamp()}-${slug(run.name)}-step${source.step}-tfjs`;
     const folder = makeNewFolder(parent, name);
     const metadata = {

@@ -5,7 +5,12 @@ import { ApiError } from '../../../shared/errors.js';
 import type { Emit } from '../../../shared/events.js';
 import type { ParsedInput } from '../../../shared/api.js';
 import type { GenerationJob } from '../../../shared/types.js';
-import { diskFullMessage, isDiskFull } from '../../common/disk-space.js';
+import {
+  diskFullMessage,
+  generationSpaceNeed,
+  isDiskFull,
+  requireFreeSpace,
+} from '../../common/disk-space.js';
 import { dataPaths } from '../../common/paths.js';
 import { clearIncomplete, makeNewFolder, markIncomplete, slug, stamp } from '../files.js';
 import type { LatentWorkerData } from '../protocol.js';
@@ -86,10 +91,12 @@ export class GenerationJobs {
           'Wait for it to finish, or cancel it, then start this one.',
       );
     }
+    const root = dataPaths.generatedRoot(this.opts.dataDir);
+    requireFreeSpace(root, generationSpaceNeed(input.count, run.config.resolution));
     const name = `${stamp()}-${slug(run.name)}-step${source.step}-${input.count}`;
     let folder: string;
     try {
-      folder = makeNewFolder(dataPaths.generatedRoot(this.opts.dataDir), name);
+      folder = makeNewFolder(root, name);
       markIncomplete(folder);
     } catch (error) {
       if (isDiskFull(error)) throw new ApiError('unavailable', diskFullMessage);

@@ -13,6 +13,8 @@ import {
   diskFullMessage,
   diskFullRunMessage,
   isDiskFull,
+  requireFreeSpace,
+  runSpaceNeed,
   type DiskReserve,
 } from '../../common/disk-space.js';
 import { ownerAlive, thisProcess } from '../../common/owner.js';
@@ -115,6 +117,7 @@ export class TrainingManager {
     const { config } = input;
     const datasetSize = this.opts.caches.datasetSize(input.datasetId);
     this.requireSpace(diskFullMessage);
+    requireFreeSpace(this.opts.dataDir, runSpaceNeed(config));
     const name =
       input.name ??
       defaultRunName(

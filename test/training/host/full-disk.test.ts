@@ -84,6 +84,36 @@ describe('a run whose progress cannot be saved', () => {
   });
 });
 
+describe.skipIf(!canMountSmallDisk)('a run started on a disk without room for it (tmpfs)', () => {
+  it('is refused, saying how much it needs and how much is free, and the reserve is kept', async () => {
+    const disk = smallDisk(24);
+    const dataDir = path.join(disk.dir, 'data');
+    const { s, datasetId } = await studioWithDataset({ dataDir, cache: { resolution: 32 } });
+    const reserve = path.join(dataDir, 'disk-reserve.bin');
+    expect(fs.statSync(reserve).size).toBe(2 * 1024 * 1024);
+    // What the user met: 840 KB free and the reserve in place.
+    disk.fill(840 * 1024);
+
+    const refused = await s.router.call('training.start', { datasetId, config: tiny });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: {
+        code: 'unavailable',
+        message: expect.stringMatching(
+          /Not enough disk space to start this run: it needs about [\d.]+ MB, and 0\.\d MB is free.*keep fewer checkpoints/,
+        ),
+      },
+    });
+    expect(s.runs.list()).toEqual([]);
+    expect(fs.statSync(reserve).size).toBe(2 * 1024 * 1024);
+
+    disk.unfill();
+    const run = await startRun(s, { datasetId, config: { ...tiny, steps: 2 } });
+    await s.training.whenIdle(run.id);
+    expect(s.runs.get(run.id)?.status).toBe('finished');
+  });
+});
+
 describe.skipIf(!canMountSmallDisk)('serve on a data folder whose disk fills up (tmpfs)', () => {
   it('pauses the run with the reason, stays up, leaves no temporary file and a readable store', async () => {
     const disk = smallDisk(24);
