@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError } from '../../shared/errors.js';
+import { modelParams, type ModelSize } from '../../shared/model-size.js';
 import { tempFileFor } from './temp-files.js';
 
 /**
@@ -152,38 +153,6 @@ export function requireFreeSpace(
   );
 }
 
-/** A model's shape, as the config gives it. */
-export interface ModelShape {
-  resolution: number;
-  width: number;
-  latentSize: number;
-}
-
-/**
- * Parameters of the generator and the discriminator, counted as engine/models.ts builds them
- * (the DCGAN family; test/common/disk-space.test.ts checks the two agree). Worked out here, not
- * by building the model: this runs on the main thread, where the engine is not loaded.
- */
-export function modelParams({ resolution, width, latentSize }: ModelShape): {
-  generator: number;
-  discriminator: number;
-} {
-  const stages = Math.max(1, Math.round(Math.log2(resolution / 4)));
-  const channels = (i: number) => Math.max(1, Math.round(64 * width)) * 2 ** i;
-  const top = channels(stages - 1);
-  const kernel = 16; // 4×4
-  // Dense (with bias) and its batch norm; then each transposed conv and batch norm; then to RGB.
-  let generator = latentSize * kernel * top + kernel * top + 2 * top;
-  // The first conv (with bias, no batch norm); then each conv and batch norm; then the logit.
-  let discriminator = kernel * 3 * channels(0) + channels(0) + kernel * top + 1;
-  for (let i = 1; i < stages; i++) {
-    generator += kernel * channels(i) * channels(i - 1) + 2 * channels(i - 1);
-    discriminator += kernel * channels(i - 1) * channels(i) + 2 * channels(i);
-  }
-  generator += kernel * channels(0) * 3 + 3;
-  return { generator, discriminator };
-}
-
 /**
  * The most a PNG of width × height RGB pixels takes: raw rows (each with its filter byte) when
  * nothing compresses, a little for deflate's stored blocks, and its chunks' headers.
@@ -200,7 +169,7 @@ const gridsAhead = 100;
  * moments of each; as many as are kept, plus the one being written) and its first sample grids.
  */
 export function runSpaceNeed(
-  config: ModelShape & { keepCheckpoints: number; sampleCount: number },
+  config: ModelSize & { keepCheckpoints: number; sampleCount: number },
 ): SpaceNeed {
   const { generator, discriminator } = modelParams(config);
   const checkpoint = Math.ceil((4 * generator + 3 * discriminator) * 4 * 1.1) + 64 * 1024;
@@ -227,13 +196,12 @@ export function imageExportSpaceNeed(frames: number, side: number): SpaceNeed {
   return {
     bytes: frames * pngUpperBytes(side, side) + 64 * 1024,
     what: frames > 1 ? `export ${frames} frames of ${side}×${side} px` : `export a ${side}×${side} px image`,
-    instead:
-      frames > 1 ? 'Or export fewer frames, or at a smaller scale.' : 'Or export it at a smaller scale.',
+    instead: frames > 1 ? 'export fewer frames, or at a smaller scale' : 'export it at a smaller scale',
   };
 }
 
 /** Room for an exported generator: its float32 weights, and the model's description. */
-export function modelExportSpaceNeed(shape: ModelShape): SpaceNeed {
+export function modelExportSpaceNeed(shape: ModelSize): SpaceNeed {
   return {
     bytes: modelParams(shape).generator * 4 + 256 * 1024,
     what: 'export the generator',

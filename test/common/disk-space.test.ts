@@ -3,25 +3,31 @@ import { describe, expect, it } from 'vitest';
 import {
   freeBytes,
   generationSpaceNeed,
-  modelParams,
   requireFreeSpace,
   runSpaceNeed,
 } from '../../main/common/disk-space.js';
 import { buildDiscriminator, buildGenerator, countParams } from '../../main/training/engine/models.js';
 import { defaultTrainConfig, presetConfig } from '../../shared/config.js';
+import { modelParams } from '../../shared/model-size.js';
 import { tempDir } from '../helpers/temp.js';
 
 describe('the room new work needs', () => {
   it('counts the parameters the engine builds, for every resolution and some widths', () => {
-    for (const resolution of [32, 64, 128] as const) {
-      for (const width of [0.125, 0.5, 1, 1.3, 4]) {
-        for (const latentSize of [8, 100, 512]) {
-          const shape = { resolution, width, latentSize };
-          expect({ shape, ...modelParams(shape) }).toEqual({
-            shape,
-            generator: countParams(buildGenerator(shape)),
-            discriminator: countParams(buildDiscriminator(shape)),
-          });
+    for (const [model, sizes] of [
+      ['dcgan', [32, 64, 128]],
+      ['fastgan', [32, 64, 128, 256]],
+    ] as const) {
+      for (const resolution of sizes) {
+        for (const width of [0.125, 0.5, 1, 1.3, 4]) {
+          for (const latentSize of [8, 100, 512]) {
+            const shape = { model, resolution, width, latentSize };
+            const built = { family: model, resolution, width, latentSize };
+            expect({ shape, ...modelParams(shape) }).toEqual({
+              shape,
+              generator: countParams(buildGenerator(built)),
+              discriminator: countParams(buildDiscriminator(built)),
+            });
+          }
         }
       }
     }
