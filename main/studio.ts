@@ -35,6 +35,8 @@ export interface StudioOptions {
    * them live. One-shot CLI commands have no one to tell.
    */
   followOutsideRuns?: boolean;
+  /** How often the store is read for them (default every 2 s; a test reads it by hand). */
+  outsideRunsIntervalMs?: number;
 }
 
 /**
@@ -91,6 +93,7 @@ export class Studio {
       // Each run trains on one core; one core stays for the main thread and the UI.
       maxConcurrent: options.maxConcurrentRuns ?? Math.max(1, os.availableParallelism() - 1),
       reserve: this.reserve,
+      onSessionEnded: (id) => this.outsideRuns?.adopt(id),
       caches: {
         datasetSize: (id) => this.datasets.get(id).imageCount,
         datasetName: (id) => this.datasets.get(id).name,
@@ -108,6 +111,7 @@ export class Studio {
         runs: this.runs,
         emit,
         trainsHere: (id) => this.training.trainsHere(id),
+        ...(options.outsideRunsIntervalMs ? { intervalMs: options.outsideRunsIntervalMs } : {}),
       });
     }
     this.runService = new RunsService({ runs: this.runs, datasets: { get: (id) => datasetStore.get(id) } });

@@ -117,6 +117,22 @@ export class OutsideRuns {
     }
   }
 
+  /**
+   * A session this process trained has ended: every point, sample and checkpoint of it went out
+   * as it happened. Recorded as sent, so the next look does not send them again after the end
+   * (it may come before any look saw the run training here).
+   */
+  adopt(runId: string): void {
+    const run = this.opts.runs.get(runId);
+    if (!run) return;
+    this.sent.set(runId, {
+      status: run.status,
+      step: run.step,
+      sampleStep: this.opts.runs.samples(runId).at(-1)?.step ?? run.step,
+      checkpoints: JSON.stringify(this.opts.runs.checkpoints(runId).map(toCheckpointInfo)),
+    });
+  }
+
   /** Speed and ETA from the points' own times: the other process's speed is not in the store. */
   private progress(run: RunRecord, rows: readonly { step: number; wallTime: number }[]): void {
     const first = rows[0]!;

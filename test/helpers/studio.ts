@@ -1,7 +1,7 @@
 import { afterEach } from 'vitest';
 import type { MethodInput, MethodName, MethodResult } from '../../shared/api.js';
 import { invoke } from '../../main/api/router.js';
-import { Studio } from '../../main/studio.js';
+import { Studio, type StudioOptions } from '../../main/studio.js';
 import type { AnyEvent } from '../../main/api/event-bus.js';
 import type { AddDatasetInput } from '../../main/datasets/service.js';
 import { writePngs } from './images.js';
@@ -13,8 +13,8 @@ const opened: Studio[] = [];
  * A Studio on a real SQLite store in dataDir (a fresh temporary folder unless given), as `serve`
  * opens it; closed after the test, before its temporary folders go (hooks run in reverse order).
  */
-export function openStudio(dataDir = tempDir()): Studio {
-  const studio = new Studio({ dataDir, shell: 'serve' });
+export function openStudio(dataDir = tempDir(), options: Partial<StudioOptions> = {}): Studio {
+  const studio = new Studio({ dataDir, shell: 'serve', ...options });
   opened.push(studio);
   return studio;
 }
@@ -35,10 +35,15 @@ export interface StudioWithDataset {
  * fewest that fill two batches of four).
  */
 export async function studioWithDataset(
-  options: { dataDir?: string; images?: string; cache?: AddDatasetInput['cache'] } = {},
+  options: {
+    dataDir?: string;
+    images?: string;
+    cache?: AddDatasetInput['cache'];
+    studio?: Partial<StudioOptions>;
+  } = {},
 ): Promise<StudioWithDataset> {
   const images = options.images ?? (await writePngs(tempDir(), 8, (i) => ({ r: 30 * i, g: 60, b: 200 })));
-  const s = openStudio(options.dataDir);
+  const s = openStudio(options.dataDir, options.studio);
   const events: AnyEvent[] = [];
   s.events.subscribe((e) => events.push(e));
   const dataset = await s.datasets.add({ path: images, cache: options.cache });

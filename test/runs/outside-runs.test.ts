@@ -1,13 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyEvent } from '../../main/api/event-bus.js';
 import type { Studio } from '../../main/studio.js';
-import { openStudio, startRun, studioWithDataset, untilStep } from '../helpers/studio.js';
+import { api, openStudio, startRun, studioWithDataset, untilStep } from '../helpers/studio.js';
 import { tinyModel } from '../helpers/train-config.js';
 
 /**
  * A run trained by another Studio on the same data folder (as `gan-studio train` beside the open
  * app) reaches this Studio's views as the events of a run trained here.
  */
+describe('a run this process trains', () => {
+  it('is never sent again after its end, even when no look saw it training', async () => {
+    // The store is read by hand here: a continuation shorter than the 2 s between looks is the
+    // case where the last look knew the run only as it was before it continued.
+    const { s, datasetId, events } = await studioWithDataset({
+      studio: { outsideRunsIntervalMs: 3_600_000 },
+    });
+    const tiny = { ...tinyModel, resolution: 32 as const, steps: 6, metricsEvery: 2, threads: 1 };
+    const run = await startRun(s, { datasetId, config: tiny });
+    await s.training.whenIdle(run.id);
+    s.outsideRuns!.look();
+    await api(s, 'training.continue', { id: run.id, changes: { steps: 10 } });
+    await s.training.whenIdle(run.id);
+    s.outsideRuns!.look();
+    const mine = events.filter((e) => 'runId' in e.payload && e.payload.runId === run.id);
+    const end = mine.findLastIndex((e) => e.name === 'run.status' && e.payload.status === 'finished');
+    expect(end).toBeGreaterThan(0);
+    expect(mine.slice(end).filter((e) => e.name === 'run.metrics' || e.name === 'run.progress')).toEqual([]);
+  });
+});
+
 describe('a run another process trains', () => {
   it("reaches this process's views live: its row, every new point once, its samples and its end", async () => {
     const { s: trainer, datasetId } = await studioWithDataset();

@@ -46,6 +46,8 @@ export interface TrainingManagerOptions {
   maxConcurrent?: number;
   /** Room kept for recording a run's pause when the disk fills up (see common/disk-space.ts). */
   reserve?: DiskReserve;
+  /** A session has ended and its end is recorded and announced (runs/outside-runs.ts adopts it). */
+  onSessionEnded?: (runId: string) => void;
 }
 
 export interface StartRun {
@@ -196,6 +198,7 @@ export class TrainingManager {
         onEnded: (id) => {
           this.relays.delete(id);
           this.emitStatus(id);
+          this.opts.onSessionEnded?.(id);
           this.queue.done(id);
         },
       },
