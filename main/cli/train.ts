@@ -70,6 +70,22 @@ const resumeFlags = new Set(
     .map(([flag]) => flag),
 );
 
+/**
+ * Images a second over the last minute of the run, from its progress reports: one report is
+ * a few steps' window, and the last may be a step slowed by a checkpoint.
+ */
+export function recentSpeed(
+  progress: readonly { step: number; at: number; imagesPerSecond: number }[],
+  batchSize: number,
+): number {
+  const last = progress.at(-1);
+  if (!last) return 0;
+  const recent = progress.filter((p) => last.at - p.at <= 60_000);
+  const first = recent[0]!;
+  if (last.at <= first.at || last.step <= first.step) return last.imagesPerSecond;
+  return ((last.step - first.step) * batchSize * 1000) / (last.at - first.at);
+}
+
 /** What the preset means for this dataset and machine (shared/proposal.ts), as the Train form proposes it. */
 async function proposalFor(studio: Studio, datasetId: string, preset: string): Promise<Proposal> {
   const [dataset, info] = await Promise.all([
@@ -175,10 +191,10 @@ export async function train(args: string[]): Promise<void> {
       });
     }
     const runId = run.id;
-    let lastIps = 0;
+    const progress: { step: number; at: number; imagesPerSecond: number }[] = [];
     const unsubscribe = studio.events.subscribe((e) => {
       if (e.name === 'run.progress' && e.payload.runId === runId) {
-        lastIps = e.payload.imagesPerSecond;
+        progress.push({ step: e.payload.step, at: Date.now(), imagesPerSecond: e.payload.imagesPerSecond });
         if (!json) {
           const eta = e.payload.etaSeconds === null ? '' : `  ETA ${Math.round(e.payload.etaSeconds)}s`;
           process.stderr.write(
@@ -233,7 +249,7 @@ export async function train(args: string[]): Promise<void> {
       backend: final.backend,
       dLoss: final.lastDLoss,
       gLoss: final.lastGLoss,
-      imagesPerSecond: lastIps,
+      imagesPerSecond: recentSpeed(progress, run.batchSize),
       trainSeconds: final.trainSeconds,
       error: final.error,
     };

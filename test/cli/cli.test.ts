@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cli } from '../helpers/cli.js';
+import { recentSpeed } from '../../main/cli/train.js';
 import { openDatabase } from '../../main/store/database.js';
 import { DatasetStore } from '../../main/store/datasets.js';
 import { writePngs } from '../helpers/images.js';
@@ -42,6 +43,16 @@ describe('gan-studio CLI', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('--resolution must be 32, 64, 128, 256');
     expect(JSON.parse((await cli('datasets', 'list', '--json', '--data-dir', dataDir)).out)).toHaveLength(1);
+  });
+
+  it("sums a run's speed up as its recent mean, not its last report", () => {
+    // 40 images a second for a minute, then one report from a window cut short.
+    const reports = [
+      ...Array.from({ length: 13 }, (_, i) => ({ step: 10 * i, at: 5_000 * i, imagesPerSecond: 40 })),
+      { step: 121, at: 60_001, imagesPerSecond: 583_979 },
+    ];
+    expect(recentSpeed(reports, 20)).toBeCloseTo(40, 0);
+    expect(recentSpeed([], 20)).toBe(0);
   });
 
   it('explains a folder that does not exist and exits non-zero', async () => {

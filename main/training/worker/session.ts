@@ -90,6 +90,12 @@ type LoopEnd = Exclude<EndReason, 'failed'>;
 /** Thrown when the backend fails on probation; carries why. */
 class BackendFailure extends Error {}
 
+/** A step's metrics and the moment the device finished it. */
+interface TimedStep {
+  metrics: StepMetrics;
+  endedAt: number;
+}
+
 /** An error of the file system or the OS, not of the backend: no reason to change backends. */
 function systemError(error: unknown): boolean {
   return typeof (error as { syscall?: unknown } | null)?.syscall === 'string';
@@ -246,7 +252,9 @@ export class TrainingSession {
       return;
     }
     try {
-      await this.writeQuality(trainer);
+      // Paused or stopped, the user waits: the checkpoint first, and no quality point (seconds
+      // of generating and measuring); a run that finished gets its last one.
+      if (reason === 'finished') await this.writeQuality(trainer);
       await this.writeCheckpoint(start.runDir, trainer);
       // The run's last grid, unless the loop just wrote this step's: a paused or stopped run's
       // page shows what it has learnt up to where it stopped.
@@ -277,17 +285,20 @@ export class TrainingSession {
     let nextQualityAt = Date.now() + swdFirstAfterMs;
     const firstStep = trainer.completedSteps + 1;
     let lastCheckpoint = Date.now();
-    let windowStart = performance.now();
+    // Speed is measured between the moments steps really end (their metrics' promise resolving),
+    // not when the loop reads them: with steps pipelined one ahead, two steps' metrics are often
+    // read back to back, and a window measured by reading would last no time at all.
+    let windowFrom = performance.now();
     let windowSteps = 0;
     const samples = new SampleSchedule(config.sampleEvery);
-    let inFlight: Promise<StepMetrics> | null = null;
+    let inFlight: Promise<TimedStep> | null = null;
 
     /** Takes the in-flight step's metrics and posts them; false if training diverged there. */
     const settle = async (): Promise<StepMetrics | null> => {
       if (inFlight === null) return null;
       const pending = inFlight;
       inFlight = null;
-      const m = await pending;
+      const { metrics: m, endedAt } = await pending;
       windowSteps++;
       if (this.held !== null) {
         if (m.step === firstStep && !metricsFinite(m)) {
@@ -298,31 +309,32 @@ export class TrainingSession {
       if (!metricsFinite(m)) return m;
       const warning = this.health?.observe(m);
       if (warning) this.post({ type: 'warning', warning });
-      const sinceWindow = performance.now() - windowStart;
-      if (m.step % config.metricsEvery === 0 || m.step === config.steps || sinceWindow >= metricsIntervalMs) {
-        const seconds = sinceWindow / 1000;
-        const imagesPerSecond = seconds > 0 ? (windowSteps * config.batchSize) / seconds : 0;
-        this.post({
-          type: 'metrics',
-          step: m.step,
-          wallTime: Date.now(),
-          values: {
-            dLoss: m.dLoss,
-            gLoss: m.gLoss,
-            dReal: m.dReal,
-            dFake: m.dFake,
-            dFakeAfter: m.dFakeAfter,
-            // Wall time per step over the window: with steps pipelined, one step's own time is
-            // not observable, and this is what the user waits.
-            stepMs: (seconds * 1000) / windowSteps,
-            imagesPerSecond,
-            // Memory of the worker, so a leak or a too-large batch shows on the run's charts.
-            tensors: tf.memory().numTensors,
-            rssMB: process.memoryUsage().rss / 2 ** 20,
-          },
-        });
+      const window = endedAt - windowFrom;
+      const due =
+        m.step % config.metricsEvery === 0 || m.step === config.steps || window >= metricsIntervalMs;
+      if (!due) return m;
+      // Steps take time, so a window between two steps' ends always lasts; never divide by zero.
+      const imagesPerSecond = window > 0 ? (windowSteps * config.batchSize * 1000) / window : null;
+      this.post({
+        type: 'metrics',
+        step: m.step,
+        wallTime: Date.now(),
+        values: {
+          dLoss: m.dLoss,
+          gLoss: m.gLoss,
+          dReal: m.dReal,
+          dFake: m.dFake,
+          dFakeAfter: m.dFakeAfter,
+          // Wall time per step over the window, between the steps' ends: what the user waits.
+          ...(imagesPerSecond !== null ? { stepMs: window / windowSteps, imagesPerSecond } : {}),
+          // Memory of the worker, so a leak or a too-large batch shows on the run's charts.
+          tensors: tf.memory().numTensors,
+          rssMB: process.memoryUsage().rss / 2 ** 20,
+        },
+      });
+      if (imagesPerSecond !== null) {
         this.post({ type: 'progress', step: m.step, imagesPerSecond });
-        windowStart = performance.now();
+        windowFrom = endedAt;
         windowSteps = 0;
       }
       return m;
@@ -336,7 +348,7 @@ export class TrainingSession {
         if (diverged(m)) return { reason: 'diverged', step: m.step };
         return { reason: this.requested === 'pause' ? 'paused' : 'stopped', step: trainer.completedSteps };
       }
-      const next = trainer.step();
+      const next = trainer.step().then((metrics) => ({ metrics, endedAt: performance.now() }));
       // Keep a rejection of the queued step from going unhandled while the previous one settles.
       next.catch(() => undefined);
       const m = await settle();

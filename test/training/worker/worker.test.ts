@@ -191,14 +191,21 @@ describe('training session', () => {
   });
 });
 
-/** A stand-in trainer: `lossAt(step)` gives each step's D loss; nothing touches tfjs. */
-function fakeTrainer(lossAt: (step: number) => number, opts: { failStep?: number } = {}) {
+/**
+ * A stand-in trainer: `lossAt(step)` gives each step's D loss; nothing touches tfjs. With
+ * `stepMs` a step takes that long of the caller's time before it returns, as wasm's steps do.
+ */
+function fakeTrainer(lossAt: (step: number) => number, opts: { failStep?: number; stepMs?: number } = {}) {
   let steps = 0;
   return {
     get completedSteps() {
       return steps;
     },
     async step(): Promise<StepMetrics> {
+      const until = performance.now() + (opts.stepMs ?? 0);
+      while (performance.now() < until) {
+        // Busy: the work of a step on a CPU backend happens inside the call.
+      }
       steps++;
       const step = steps;
       if (opts.failStep === step) throw new Error('OffscreenCanvas is not defined');
@@ -236,6 +243,46 @@ async function runSession(deps: SessionDeps, start: StartMessage): Promise<FromW
 }
 
 const noImages = async () => ({ pixels: new Uint8Array(0), count: 0, height: 32, width: 32 });
+
+describe('training speed', () => {
+  it('is measured between the moments steps end: no impossible images/s, however metrics are read', async () => {
+    const stepMs = 20;
+    const batchSize = 4;
+    const messages = await runSession(
+      {
+        selectBackend: async () => ({ backend: 'cpu', notes: [] }),
+        loadImages: noImages,
+        createTrainer: () => fakeTrainer(() => 1, { stepMs }),
+      },
+      {
+        type: 'start',
+        runId: 'speed',
+        runDir: path.join(dir, 'run-speed'),
+        cacheFile: 'unused',
+        // A chart point every step, a grid every fifth: there the step just queued is read
+        // right after the one before it, two metrics at one moment.
+        config: trainConfigSchema.parse({
+          steps: 40,
+          batchSize,
+          metricsEvery: 1,
+          sampleEvery: 5,
+          backend: 'cpu',
+        }),
+        backend: 'cpu',
+        datasetSize: 8,
+      },
+    );
+    const speeds = messages.flatMap((m) => (m.type === 'progress' ? [m.imagesPerSecond] : []));
+    const stepTimes = messages.flatMap((m) =>
+      m.type === 'metrics' && m.values['stepMs'] !== undefined ? [m.values['stepMs']] : [],
+    );
+    expect(speeds.length).toBeGreaterThan(5);
+    // A step takes at least stepMs: at most batchSize / stepMs images a second, never more.
+    const ceiling = (batchSize * 1000) / stepMs;
+    expect(Math.max(...speeds)).toBeLessThanOrEqual(ceiling * 1.05);
+    expect(Math.min(...stepTimes)).toBeGreaterThanOrEqual(stepMs * 0.95);
+  });
+});
 
 describe('training session on a broken backend', () => {
   it('moves to the next backend when the chosen one fails in its first step, and says why', async () => {
