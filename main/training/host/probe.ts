@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { firstLineOf } from '../../../shared/errors.js';
 import type { BackendStatus } from '../../../shared/types.js';
-import { nativePackages, resolvable, resolvePackage, wasmBinariesDir } from '../packages.js';
+import { nativePackages, resolvable, resolvePackage, vulkanMissing, wasmBinariesDir } from '../packages.js';
 
 /**
  * What each training backend would do on this machine, for app.info, answered on the main thread
@@ -79,7 +79,8 @@ async function probeUncached(): Promise<BackendStatus[]> {
       reason: 'The optional webgpu package (Dawn) is not installed.',
     };
   } else {
-    const reason = await probeAdapter(pathToFileURL(resolvePackage('webgpu')).href, 10_000);
+    const reason =
+      vulkanMissing() ?? (await probeAdapter(pathToFileURL(resolvePackage('webgpu')).href, 10_000));
     webgpu =
       reason === null ? { name: 'webgpu', available: true } : { name: 'webgpu', available: false, reason };
   }

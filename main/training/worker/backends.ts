@@ -6,7 +6,7 @@ import { firstLineOf } from '../../../shared/errors.js';
 import type { BackendStatus } from '../../../shared/types.js';
 import { registerWasmTrainingKernels } from '../kernels/wasm/index.js';
 import { registerWebgpuTrainingKernels } from '../kernels/webgpu/index.js';
-import { nativePackages, wasmBinariesDir } from '../packages.js';
+import { nativePackages, vulkanMissing, wasmBinariesDir } from '../packages.js';
 import { loadThreadedWasm, maxWasmThreads, resolveThreads } from './wasm-threads.js';
 
 /**
@@ -106,6 +106,8 @@ async function loadDawn(): Promise<DawnModule | string> {
 }
 
 async function tryWebgpu(): Promise<string | null> {
+  const noVulkan = vulkanMissing();
+  if (noVulkan !== null) return noVulkan;
   const dawn = await loadDawn();
   if (typeof dawn === 'string') return dawn;
   let gpu: { requestAdapter(): Promise<object | null> };
