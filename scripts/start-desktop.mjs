@@ -38,13 +38,23 @@ function installElectron() {
   // Electron's installer does nothing under this variable, which CI and offline setups set.
   const env = { ...process.env };
   delete env.ELECTRON_SKIP_BINARY_DOWNLOAD;
-  return spawnSync(process.execPath, [installer], { stdio: 'inherit', env }).status === 0;
+  const result = spawnSync(process.execPath, [installer], { stdio: ['ignore', 'inherit', 'pipe'], env });
+  if (result.status === 0) return true;
+  // The installer fails with a stack trace; what went wrong is its first error line.
+  const lines = String(result.stderr ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const reason =
+    lines.find((l) => /error/i.test(l) && !l.startsWith('at ')) ?? lines[0] ?? `exit code ${result.status}`;
+  console.error(`The download failed: ${reason}`);
+  return false;
 }
 
 const binary = electronBinary() ?? (installElectron() ? electronBinary() : null);
 if (!binary) {
   console.error(
-    "\nElectron's binary could not be downloaded on this machine (see the error above), so the desktop\n" +
+    "\nElectron's binary could not be downloaded on this machine (the reason is above), so the desktop\n" +
       'app cannot open. Run the studio in your browser instead; it is the same engine and UI:\n' +
       '  npm run serve\n' +
       'Where a download mirror is reachable, set ELECTRON_MIRROR to it and run `npm start` again.',
