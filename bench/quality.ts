@@ -28,7 +28,7 @@ import { Studio } from '../main/studio.js';
 import { invoke } from '../main/api/router.js';
 import { dataPaths } from '../main/common/paths.js';
 import { readCacheFile } from '../main/datasets/cache-format.js';
-import { decodeCheckpoint } from '../main/training/engine/checkpoint.js';
+import { decodeCheckpoint } from '../main/training/checkpoint-file.js';
 import { Generator } from '../main/training/engine/generator.js';
 import { tileImages } from '../main/training/engine/grid.js';
 import { seedLatent } from '../main/training/engine/latent.js';

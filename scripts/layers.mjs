@@ -31,7 +31,7 @@ export const layers = [
   {
     name: 'latent/worker',
     path: 'main/latent/worker/',
-    may: ['shared', 'common', 'datasets', 'engine', 'training/worker', 'latent'],
+    may: ['shared', 'common', 'datasets', 'engine', 'training', 'training/worker', 'latent'],
   },
   { name: 'latent/host', path: 'main/latent/host/', may: ['shared', 'common', 'store', 'latent'] },
   {

@@ -223,6 +223,11 @@ export interface RunEvent {
   fromStep?: number | null;
   /** 'continued' from an earlier checkpoint: the later checkpoints it removed. */
   discardedCheckpoints?: number[];
+  /**
+   * 'continued': newer checkpoints that did not verify (damaged, cut short or missing), set aside
+   * (renamed `….damaged`) so the run went on from the newest good one.
+   */
+  damagedCheckpoints?: { step: number; file: string; reason: string }[];
   /** 'failed', 'paused' by divergence, 'interrupted': what went wrong. */
   error?: string;
   /** 'warning': the run's health, in plain words. */

@@ -1,3 +1,4 @@
+import { setAsideText } from '../../shared/history-text.js';
 import { configFieldLabels, configFields } from '../../shared/config.js';
 import type {
   ConfigValue,
@@ -52,7 +53,7 @@ export function eventText(e: RunEvent): string {
         ? `; discarded checkpoints at ${e.discardedCheckpoints.join(', ')}`
         : '';
       const from = e.fromStep === null ? 'from the start (no checkpoint)' : `from step ${e.fromStep}`;
-      return `${at}continued ${from}${changes.length > 0 ? ` with ${changes.join(', ')}` : ''}${discarded}`;
+      return `${at}continued ${from}${changes.length > 0 ? ` with ${changes.join(', ')}` : ''}${discarded}${setAsideText(e)}`;
     }
     case 'warning':
       return e.warning ? `${at}warning: ${warningText(e.warning)}` : `${at}warning`;

@@ -161,12 +161,29 @@ export async function train(args: string[]): Promise<void> {
       if (fromStep !== undefined && !Number.isInteger(fromStep))
         throw new UsageError(`--from-step needs a step number, not "${String(v['from-step'])}".`);
       const id = await resolveRun(studio, v['resume'], 'gan-studio train --resume RUN');
+      const before = await api(studio, 'runs.get', { id });
+      const asked = Date.now();
       run = await api(studio, 'training.continue', {
         id,
         ...(fromStep !== undefined ? { fromStep } : {}),
         // Only continuable fields are left: the others were refused above.
         changes: config as ContinueChanges,
       });
+      // Said in so many words: the run goes on from an earlier checkpoint than the user expects.
+      const setAside =
+        (await api(studio, 'runs.get', { id })).history.findLast(
+          (e) => e.kind === 'continued' && e.at >= asked,
+        )?.damagedCheckpoints ?? [];
+      for (const d of setAside) {
+        process.stderr.write(
+          `The checkpoint at step ${d.step} is damaged (${d.reason}); it was kept as ${d.file} in the run folder.\n`,
+        );
+      }
+      if (setAside.length > 0) {
+        process.stderr.write(
+          `Continuing from step ${run.step}, ${before.step - run.step} steps before where the run stood.\n`,
+        );
+      }
     } else {
       let datasetId = v['dataset'] as string | undefined;
       if (typeof v['data'] === 'string') {

@@ -112,6 +112,7 @@ export class LatentThread {
 function workerError(message: string): ApiError {
   if (isDiskFull(message)) return new ApiError('unavailable', diskFullMessage);
   if (/checkpoint .* is gone/i.test(message)) return new ApiError('not_found', message);
+  if (/checkpoint .* is damaged/i.test(message)) return new ApiError('conflict', message);
   return new ApiError('internal', `Generating failed: ${message}`);
 }
 

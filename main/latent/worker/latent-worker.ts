@@ -3,7 +3,7 @@ import path from 'node:path';
 import { firstLineOf } from '../../../shared/errors.js';
 import { writeFileAtomic } from '../../common/atomic-files.js';
 import { readCacheFile } from '../../datasets/cache-format.js';
-import { decodeCheckpoint } from '../../training/engine/checkpoint.js';
+import { CheckpointDamaged, decodeCheckpoint } from '../../training/checkpoint-file.js';
 import type { TrainingImages } from '../../training/engine/data.js';
 import { Generator } from '../../training/engine/generator.js';
 import { pathLatents, seedLatent, seedLatents, truncate } from '../../training/engine/latent.js';
@@ -107,7 +107,16 @@ export class LatentWorker {
         }
         throw error;
       });
-      found = { key, generator: Generator.fromCheckpoint(decodeCheckpoint(bytes), source.weights) };
+      let checkpoint;
+      try {
+        checkpoint = decodeCheckpoint(bytes);
+      } catch (error) {
+        if (!(error instanceof CheckpointDamaged)) throw error;
+        throw new Error(
+          `The checkpoint at step ${source.step} is damaged (${error.message}), so its generator cannot be used. Choose another checkpoint.`,
+        );
+      }
+      found = { key, generator: Generator.fromCheckpoint(checkpoint, source.weights) };
       this.loaded.unshift(found);
       // Requests run one at a time, so no other request is using the one let go here.
       for (const old of this.loaded.splice(keptGenerators)) old.generator.dispose();

@@ -4,7 +4,15 @@ import type { TrainConfig } from '../../../shared/config.js';
 import { writeFileAtomic } from '../../common/atomic-files.js';
 import { dataPaths } from '../../common/paths.js';
 import type { RunStore } from '../../store/runs.js';
+import { checkpointDamage } from '../checkpoint-file.js';
 import { checkpointStep } from '../run-files.js';
+
+/** A checkpoint that did not verify and was set aside (its file renamed `….damaged`). */
+export interface SetAside {
+  step: number;
+  file: string;
+  reason: string;
+}
 
 /**
  * A run's folder on disk (`runs/<id>/`: config.json, samples/, checkpoints/) kept in step with
@@ -48,6 +56,36 @@ export class CheckpointFiles {
       if (step <= recordedStep) this.runs.addCheckpoint(runId, step, `checkpoints/${name}`);
       else fs.rmSync(path.join(folder, name), { force: true });
     }
+  }
+
+  /** Why the checkpoint's file cannot be resumed from, or null when it verifies. */
+  async damage(runId: string, file: string): Promise<string | null> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await fs.promises.readFile(path.join(this.folder(runId), file));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'its file is missing';
+      return `its file cannot be read (${(error as Error).message.split('\n')[0]})`;
+    }
+    return checkpointDamage(bytes);
+  }
+
+  /**
+   * Sets aside the newest checkpoints whose files do not verify (damaged, cut short, gone), down
+   * to the newest that does: out of the store, the file (if any) renamed `….damaged` so nothing
+   * is deleted that the user may want to look at. A resume then goes on from a good one.
+   */
+  async setAsideDamaged(runId: string): Promise<SetAside[]> {
+    const setAside: SetAside[] = [];
+    for (const checkpoint of [...this.runs.checkpoints(runId)].reverse()) {
+      const reason = await this.damage(runId, checkpoint.file);
+      if (reason === null) break;
+      const file = path.join(this.folder(runId), checkpoint.file);
+      await fs.promises.rename(file, `${file}.damaged`).catch(() => undefined);
+      this.runs.removeCheckpoint(runId, checkpoint.step);
+      setAside.push({ step: checkpoint.step, file: `${checkpoint.file}.damaged`, reason });
+    }
+    return setAside;
   }
 
   /** Keeps the newest `keep` checkpoints that are not starred (and every starred one). */

@@ -22,7 +22,7 @@ import { removeStaleTempFiles } from '../../common/temp-files.js';
 import { dataPaths } from '../../common/paths.js';
 import { planContinuation, type ContinueRequest } from '../../runs/continuation.js';
 import { defaultRunName } from '../../runs/names.js';
-import { CheckpointFiles } from './checkpoint-files.js';
+import { CheckpointFiles, type SetAside } from './checkpoint-files.js';
 import { RunQueue } from './queue.js';
 import { RunRelay } from './run-relay.js';
 import path from 'node:path';
@@ -66,6 +66,8 @@ export interface StartRun {
  */
 export class TrainingManager {
   private readonly relays = new Map<string, RunRelay>();
+  /** Runs whose continuation is being prepared (their checkpoints read and checked). */
+  private readonly preparing = new Set<string>();
   private readonly queue: RunQueue;
   private readonly files: CheckpointFiles;
 
@@ -308,24 +310,65 @@ export class TrainingManager {
       );
     }
     this.files.adopt(id, run.step);
-    const plan = planContinuation(run, this.opts.runs.checkpoints(id), request);
-    const from = plan.fromStep ?? 0;
-    this.files.rewind(id, plan.fromStep, plan.discard);
-    this.opts.runs.truncateAfter(id, plan.fromStep ?? -1);
-    this.opts.runs.update(id, { config: plan.config, step: from });
-    if (plan.changes.length > 0 || plan.discard.length > 0 || request.fromStep !== undefined) {
-      this.opts.runs.addEvent(id, {
-        kind: 'continued',
-        step: from,
-        fromStep: plan.fromStep,
-        changes: plan.changes,
-        ...(plan.discard.length > 0 ? { discardedCheckpoints: plan.discard } : {}),
-      });
+    // From here until it is queued the run is this process's: a second request must not race it.
+    this.preparing.add(id);
+    try {
+      const damaged = await this.setAsideDamaged(run, request.fromStep);
+      const plan = planContinuation(run, this.opts.runs.checkpoints(id), request);
+      const from = plan.fromStep ?? 0;
+      this.files.rewind(id, plan.fromStep, plan.discard);
+      this.opts.runs.truncateAfter(id, plan.fromStep ?? -1);
+      this.opts.runs.update(id, { config: plan.config, step: from });
+      if (plan.changes.length > 0 || plan.discard.length > 0 || request.fromStep !== undefined || damaged.length > 0) {
+        this.opts.runs.addEvent(id, {
+          kind: 'continued',
+          step: from,
+          fromStep: plan.fromStep,
+          changes: plan.changes,
+          ...(plan.discard.length > 0 ? { discardedCheckpoints: plan.discard } : {}),
+          ...(damaged.length > 0 ? { damagedCheckpoints: damaged } : {}),
+        });
+      }
+      if (plan.discard.length > 0 || damaged.length > 0) this.emitCheckpoints(id);
+      this.opts.emit('run.updated', { run: toSummary(this.require(id)) });
+      this.enqueue(id);
+    } finally {
+      this.preparing.delete(id);
     }
-    if (plan.discard.length > 0) this.emitCheckpoints(id);
-    this.opts.emit('run.updated', { run: toSummary(this.require(id)) });
-    this.enqueue(id);
     return toSummary(this.require(id));
+  }
+
+  /**
+   * Makes sure the checkpoint a continuation starts from is whole: a chosen one must verify; the
+   * latest, where none is chosen, may be set aside with any newer damaged ones, loudly, for the
+   * newest that verifies. Refused, saying what to do, when none is left to go on from.
+   */
+  private async setAsideDamaged(run: RunRecord, fromStep: number | undefined): Promise<SetAside[]> {
+    const checkpoints = this.opts.runs.checkpoints(run.id);
+    if (fromStep !== undefined) {
+      const chosen = checkpoints.find((c) => c.step === fromStep);
+      const reason = chosen ? await this.files.damage(run.id, chosen.file) : null;
+      if (chosen && reason !== null) {
+        const others = checkpoints.filter((c) => c.step !== fromStep).map((c) => c.step);
+        throw new ApiError(
+          'conflict',
+          `The checkpoint at step ${fromStep} of run "${run.name}" (${chosen.file}) cannot be used: ${reason}. ` +
+            (others.length > 0 ? `Continue from another one (steps ${others.join(', ')}).` : 'Start a new run.'),
+          'fromStep',
+        );
+      }
+      return [];
+    }
+    if (checkpoints.length === 0) return [];
+    const damaged = await this.files.setAsideDamaged(run.id);
+    if (damaged.length === checkpoints.length) {
+      throw new ApiError(
+        'conflict',
+        `No checkpoint of run "${run.name}" can be resumed from: ${damaged.map((d) => `step ${d.step}: ${d.reason}`).join('; ')}. ` +
+          'The damaged files were kept as ….damaged in the run folder. Start a new run with the same settings.',
+      );
+    }
+    return damaged;
   }
 
   async delete(id: string): Promise<boolean> {
@@ -339,7 +382,7 @@ export class TrainingManager {
 
   /** Whether this process trains the run (queued or running here). */
   trainsHere(id: string): boolean {
-    return this.queue.isRunning(id) || this.queue.isWaiting(id);
+    return this.queue.isRunning(id) || this.queue.isWaiting(id) || this.preparing.has(id);
   }
 
   /** Runs training in this process now (a speed measured meanwhile is marked as such). */

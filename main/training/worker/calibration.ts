@@ -1,5 +1,5 @@
 import { firstLineOf } from '../../../shared/errors.js';
-import { encodeCheckpoint } from '../engine/checkpoint.js';
+import { encodeCheckpoint } from '../checkpoint-file.js';
 import { noiseImages } from '../engine/data.js';
 import { swdImageCount } from '../engine/quality.js';
 import { GanTrainer, trainSteps } from '../engine/trainer.js';

@@ -6,7 +6,8 @@ import { firstLineOf } from '../../../shared/errors.js';
 import type { BackendStatus } from '../../../shared/types.js';
 import { readCacheFile } from '../../datasets/cache-format.js';
 import { selectBackend, type BackendOptions, type BackendSelection } from './backends.js';
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../engine/checkpoint.js';
+import type { Checkpoint } from '../engine/checkpoint.js';
+import { CheckpointDamaged, decodeCheckpoint, encodeCheckpoint } from '../checkpoint-file.js';
 import type { TrainingImages } from '../engine/data.js';
 import type { RgbImage } from '../engine/grid.js';
 import { augments, GanTrainer, metricsFinite, type StepMetrics } from '../engine/trainer.js';
@@ -102,15 +103,20 @@ function systemError(error: unknown): boolean {
 }
 
 async function readCheckpoint(file: string): Promise<Checkpoint> {
+  const resumeAgain =
+    'Continue the run again (the studio then goes on from the newest checkpoint that verifies), or pick an earlier one with --from-step N.';
   const bytes = await fs.readFile(file).catch((error: unknown) => {
     if ((error as { code?: unknown }).code === 'ENOENT') {
-      throw new Error(
-        `The checkpoint ${file} to resume from is missing. Start the run again from its latest checkpoint.`,
-      );
+      throw new Error(`The checkpoint ${file} to resume from is missing. ${resumeAgain}`);
     }
     throw error;
   });
-  return decodeCheckpoint(bytes);
+  try {
+    return decodeCheckpoint(bytes);
+  } catch (error) {
+    if (error instanceof CheckpointDamaged) throw new Error(`The checkpoint ${file} is damaged: ${error.message}. ${resumeAgain}`);
+    throw error;
+  }
 }
 
 function yieldToEventLoop(): Promise<void> {

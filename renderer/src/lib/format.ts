@@ -1,3 +1,4 @@
+import { setAsideText } from '../../../shared/history-text.js';
 import type { ConfigValue, RunEvent } from '../../../shared/types.js';
 
 /** How the UI writes numbers, times and config values: one place, so every view agrees. */
@@ -71,7 +72,7 @@ export function eventText(e: RunEvent, label: (field: string) => string): string
       const discarded = e.discardedCheckpoints?.length
         ? `; discarded checkpoints at steps ${e.discardedCheckpoints.join(', ')}`
         : '';
-      return `Continued ${from}${changes.length > 0 ? `: ${changes.join(', ')}` : ''}${discarded}`;
+      return `Continued ${from}${changes.length > 0 ? `: ${changes.join(', ')}` : ''}${discarded}${setAsideText(e)}`;
     }
     case 'paused':
       return e.error ? `Paused: ${e.error}` : 'Paused';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { trainConfigSchema, type TrainConfig, type TrainConfigInput } from '../../../shared/config.js';
-import { decodeCheckpoint, encodeCheckpoint } from '../../../main/training/engine/checkpoint.js';
+import { decodeCheckpoint, encodeCheckpoint } from '../../../main/training/checkpoint-file.js';
 import { buildDiscriminator, buildGenerator, countParams } from '../../../main/training/engine/models.js';
 import { Generator } from '../../../main/training/engine/generator.js';
 import {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Studio } from '../../../main/studio.js';
-import { readCheckpointMeta } from '../../../main/training/engine/checkpoint.js';
+import { readCheckpointMeta } from '../../../main/training/checkpoint-file.js';
 import type { RunComparison, RunDetail, RunSummary } from '../../../shared/types.js';
 import { writePngs } from '../../helpers/images.js';
 import { startRun, studioWithDataset, untilStep, type StudioWithDataset } from '../../helpers/studio.js';

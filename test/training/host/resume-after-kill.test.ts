@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../main/store/database.js';
 import { RunStore } from '../../../main/store/runs.js';
-import { decodeCheckpoint } from '../../../main/training/engine/checkpoint.js';
+import { decodeCheckpoint } from '../../../main/training/checkpoint-file.js';
 import { startCli } from '../../helpers/cli.js';
 import { writePngs } from '../../helpers/images.js';
 import { tempDir } from '../../helpers/temp.js';
