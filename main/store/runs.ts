@@ -250,13 +250,16 @@ export class RunStore {
    * Marks runs left 'running' or 'queued' by a process that died as interrupted, so the user can
    * resume them. Runs that another live process is training are left alone.
    */
-  markInterrupted(isAlive: (owner: string) => boolean): number {
+  markInterrupted(
+    isAlive: (owner: string, heartbeatAt: number) => boolean,
+    onMarked?: (id: string) => void,
+  ): number {
     const stale = this.conn
-      .prepare<[], { id: string; owner: string | null; step: number }>(
-        `SELECT id, owner, step FROM runs WHERE status IN ('running', 'queued')`,
+      .prepare<[], { id: string; owner: string | null; step: number; updated_at: number }>(
+        `SELECT id, owner, step, updated_at FROM runs WHERE status IN ('running', 'queued')`,
       )
       .all()
-      .filter((r) => r.owner === null || !isAlive(r.owner));
+      .filter((r) => r.owner === null || !isAlive(r.owner, r.updated_at));
     const mark = this.conn.prepare(
       `UPDATE runs SET status = 'interrupted', owner = NULL, updated_at = ? WHERE id = ?`,
     );
@@ -266,7 +269,21 @@ export class RunStore {
         this.addEvent(r.id, { kind: 'interrupted', step: r.step });
       }),
     );
+    for (const r of stale) onMarked?.(r.id);
     return stale.length;
+  }
+
+  /**
+   * The heartbeat of runs a process trains: their rows say they were touched just now, so other
+   * processes can tell a live owner from one that died (or whose pid was reused).
+   */
+  touch(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    const touch = this.conn.prepare(
+      `UPDATE runs SET updated_at = ? WHERE id = ? AND status IN ('running', 'queued')`,
+    );
+    const now = Date.now();
+    this.conn.transaction(() => ids.forEach((id) => touch.run(now, id)));
   }
 
   /** Appends to a run's history; `at` defaults to now. */

@@ -1,8 +1,4 @@
-import {
-  checkpointFormat,
-  type Checkpoint,
-  type CheckpointMeta,
-} from './engine/checkpoint.js';
+import { checkpointFormat, type Checkpoint, type CheckpointMeta } from './engine/checkpoint.js';
 
 /**
  * A checkpoint as one binary file, which proves itself on every read: a checksum of its header
@@ -89,7 +85,8 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
 function readHeader(bytes: Uint8Array): { header: Header; dataStart: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const found = String.fromCharCode(...bytes.subarray(0, magic.length));
-  if (found !== magic && found !== legacyMagic) throw new CheckpointDamaged('it is not a GAN Studio checkpoint');
+  if (found !== magic && found !== legacyMagic)
+    throw new CheckpointDamaged('it is not a GAN Studio checkpoint');
   const checked = found === magic;
   const headerAt = magic.length + (checked ? 8 : 4);
   if (bytes.length < headerAt) throw new CheckpointDamaged('it is cut short (in its header)');
@@ -124,7 +121,10 @@ export function checkpointDamage(bytes: Uint8Array): string | null {
     const { header, dataStart } = readHeader(bytes);
     const floats = header.tensors.reduce((n, t) => Math.max(n, t.offset + t.length), 0);
     if (dataStart + floats * 4 > bytes.length) return 'it is cut short (in its tensors)';
-    if (header.dataCrc32 !== undefined && crc32(bytes.subarray(dataStart, dataStart + floats * 4)) !== header.dataCrc32) {
+    if (
+      header.dataCrc32 !== undefined &&
+      crc32(bytes.subarray(dataStart, dataStart + floats * 4)) !== header.dataCrc32
+    ) {
       return 'its data does not match its checksum';
     }
     return null;

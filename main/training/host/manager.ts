@@ -27,6 +27,9 @@ import { RunQueue } from './queue.js';
 import { RunRelay } from './run-relay.js';
 import path from 'node:path';
 
+/** How often the runs this process trains are touched (other processes wait heartbeatStaleMs). */
+const heartbeatMs = 5_000;
+
 /** What the manager needs from the dataset side: a ready training cache for a run's settings. */
 export interface CacheProvider {
   datasetSize(datasetId: string): number;
@@ -68,6 +71,7 @@ export class TrainingManager {
   private readonly relays = new Map<string, RunRelay>();
   /** Runs whose continuation is being prepared (their checkpoints read and checked). */
   private readonly preparing = new Set<string>();
+  private readonly heartbeat: NodeJS.Timeout;
   private readonly queue: RunQueue;
   private readonly files: CheckpointFiles;
 
@@ -81,14 +85,39 @@ export class TrainingManager {
     });
     // A run still marked running was cut off by a crash or a kill: offer to resume it. On a full
     // disk this may not be written; the runs are still listed, and marked at a later start.
-    try {
-      this.durable(() => opts.runs.markInterrupted(ownerAlive));
-    } catch (err) {
-      console.warn('[training] could not mark interrupted runs:', firstLineOf(err));
-    }
+    this.reapDead();
+    // The heartbeat of the runs this process trains, and a look for runs whose owner died.
+    this.heartbeat = setInterval(() => {
+      try {
+        opts.runs.touch([...this.queue.ids()]);
+      } catch (err) {
+        // Busy or full: the next beat tries again, well within the time others wait.
+        console.warn('[training] heartbeat not recorded:', firstLineOf(err));
+      }
+      this.reapDead();
+    }, heartbeatMs);
+    this.heartbeat.unref();
     // A checkpoint or sample write killed midway leaves its temporary file (a checkpoint's is
     // tens of MB). Those of live processes, training right now, are kept.
     removeStaleTempFiles(dataPaths.runsRoot(opts.dataDir), 2, { legacy: true });
+  }
+
+  /**
+   * Runs marked running or queued whose process is gone (killed, crashed, or its pid reused by
+   * another program, which a stale heartbeat tells): shown as interrupted, to be continued. On a
+   * full disk this may not be written; they are marked at a later look.
+   */
+  reapDead(): void {
+    try {
+      this.durable(() =>
+        this.opts.runs.markInterrupted(
+          (owner, heartbeatAt) => ownerAlive(owner, heartbeatAt),
+          (id) => this.emitStatus(id),
+        ),
+      );
+    } catch (err) {
+      console.warn('[training] could not mark interrupted runs:', firstLineOf(err));
+    }
   }
 
   /** A store write the user must see (a status), given the disk reserve if the disk is full. */
@@ -105,10 +134,15 @@ export class TrainingManager {
     return this.opts.runs.require(id);
   }
 
+  /** Whether another live process trains the run (its pid runs and its heartbeat is fresh). */
+  private trainedElsewhere(run: RunRecord): boolean {
+    if (this.trainsHere(run.id) || (run.status !== 'running' && run.status !== 'queued')) return false;
+    return run.owner !== null && ownerAlive(run.owner, run.updatedAt);
+  }
+
   /** Refuses to act on a run that another live process (the app, `serve`, a CLI) is training. */
   private refuseIfElsewhere(run: RunRecord): void {
-    if (this.trainsHere(run.id)) return;
-    if ((run.status === 'running' || run.status === 'queued') && run.owner && ownerAlive(run.owner)) {
+    if (this.trainedElsewhere(run) && run.owner) {
       const pid = run.owner.slice(run.owner.lastIndexOf(':') + 1);
       throw new ApiError(
         'conflict',
@@ -258,6 +292,7 @@ export class TrainingManager {
     const run = this.require(id);
     this.refuseIfElsewhere(run);
     const relay = this.relays.get(id);
+    if (!relay && this.markIfDead(run)) return toSummary(this.require(id));
     if (!relay) {
       if (what === 'pause' && run.status === 'queued') {
         this.queue.remove(id);
@@ -274,6 +309,20 @@ export class TrainingManager {
     relay.request(what);
     await relay.ended;
     return toSummary(this.require(id));
+  }
+
+  /**
+   * A run marked running or queued by a process that is gone (and this one does not train it) was
+   * interrupted: marked so, to be continued. True if it was.
+   */
+  private markIfDead(run: RunRecord): boolean {
+    if (this.trainsHere(run.id) || (run.status !== 'running' && run.status !== 'queued')) return false;
+    if (this.trainedElsewhere(run)) return false;
+    run.status = 'interrupted';
+    this.durable(() => this.opts.runs.update(run.id, { status: 'interrupted', owner: null }));
+    this.recordEnd(run.id, 'interrupted', run.step, null);
+    this.emitStatus(run.id);
+    return true;
   }
 
   /** Goes on from the latest checkpoint with nothing changed but, if asked, the backend. */
@@ -297,12 +346,7 @@ export class TrainingManager {
       );
     }
     this.requireSpace(diskFullRunMessage);
-    if ((run.status === 'running' || run.status === 'queued') && !(run.owner && ownerAlive(run.owner))) {
-      // Its process died while this one ran, so nothing marked it: it was interrupted.
-      run.status = 'interrupted';
-      this.opts.runs.update(id, { status: 'interrupted', owner: null });
-      this.recordEnd(id, 'interrupted', run.step, null);
-    }
+    this.markIfDead(run);
     if (!run.datasetId) {
       throw new ApiError(
         'conflict',
@@ -319,7 +363,12 @@ export class TrainingManager {
       this.files.rewind(id, plan.fromStep, plan.discard);
       this.opts.runs.truncateAfter(id, plan.fromStep ?? -1);
       this.opts.runs.update(id, { config: plan.config, step: from });
-      if (plan.changes.length > 0 || plan.discard.length > 0 || request.fromStep !== undefined || damaged.length > 0) {
+      if (
+        plan.changes.length > 0 ||
+        plan.discard.length > 0 ||
+        request.fromStep !== undefined ||
+        damaged.length > 0
+      ) {
         this.opts.runs.addEvent(id, {
           kind: 'continued',
           step: from,
@@ -353,7 +402,9 @@ export class TrainingManager {
         throw new ApiError(
           'conflict',
           `The checkpoint at step ${fromStep} of run "${run.name}" (${chosen.file}) cannot be used: ${reason}. ` +
-            (others.length > 0 ? `Continue from another one (steps ${others.join(', ')}).` : 'Start a new run.'),
+            (others.length > 0
+              ? `Continue from another one (steps ${others.join(', ')}).`
+              : 'Start a new run.'),
           'fromStep',
         );
       }
@@ -401,6 +452,7 @@ export class TrainingManager {
 
   /** Pauses every training run (each writes a checkpoint) so closing the app loses nothing. */
   async close(): Promise<void> {
+    clearInterval(this.heartbeat);
     this.queue.close();
     await Promise.all(
       [...this.relays.keys()].map((runId) => this.request(runId, 'pause').catch(() => undefined)),

@@ -34,6 +34,12 @@ export class RunQueue {
     return this.running.has(runId);
   }
 
+  /** Every run this queue holds, training or waiting. */
+  *ids(): Iterable<string> {
+    yield* this.running;
+    yield* this.waiting;
+  }
+
   get runningCount(): number {
     return this.running.size;
   }

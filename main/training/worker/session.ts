@@ -114,7 +114,8 @@ async function readCheckpoint(file: string): Promise<Checkpoint> {
   try {
     return decodeCheckpoint(bytes);
   } catch (error) {
-    if (error instanceof CheckpointDamaged) throw new Error(`The checkpoint ${file} is damaged: ${error.message}. ${resumeAgain}`);
+    if (error instanceof CheckpointDamaged)
+      throw new Error(`The checkpoint ${file} is damaged: ${error.message}. ${resumeAgain}`);
     throw error;
   }
 }
