@@ -126,3 +126,38 @@ test('runs: two runs, compare them, see what differs and their curves, then cont
   };
   expect(run.config).toMatchObject({ lrG: 0.001, steps: 20 });
 });
+
+test('runs list: a run this studio trains shows its step, trained time and losses as it trains', async ({
+  page,
+  serve,
+  request,
+  imageFolder,
+}) => {
+  const folder = await imageFolder(16, 32);
+  const datasetId = await serve.addDataset(request, folder);
+  const studio = new StudioPage(page);
+  await studio.open(serve.url);
+  await studio.goTo('Runs');
+  await expect(page.getByTestId('runs-empty')).toBeVisible();
+
+  const started = await serve.call(request, 'training.start', {
+    datasetId,
+    name: 'long one',
+    config: { ...tiny, steps: 100_000 },
+  });
+  expect(started.ok).toBe(true);
+  const runs = new RunsPage(page);
+  await expect(runs.row('long one')).toContainText('running');
+  const step = async () =>
+    Number(/^(\d+) \//.exec((await runs.cell('long one', 'steps').textContent()) ?? '')?.[1]);
+  // The row follows the run without a reload: its step keeps moving, its time and losses fill in.
+  await expect.poll(step, { timeout: 60_000 }).toBeGreaterThanOrEqual(10);
+  const seen = await step();
+  await expect.poll(step, { timeout: 60_000 }).toBeGreaterThan(seen + 5);
+  await expect(runs.cell('long one', 'duration')).not.toHaveText('0 s');
+  await expect(runs.cell('long one', 'dLoss')).not.toHaveText('—');
+  await expect(runs.row('long one')).toContainText('running');
+
+  await serve.call(request, 'training.stop', { id: (started.result as { id: string }).id });
+  await expect(runs.row('long one')).toContainText('stopped');
+});

@@ -14,6 +14,11 @@ export class RunsPage {
     return this.table.locator('tbody tr', { has: this.page.getByRole('link', { name, exact: true }) });
   }
 
+  /** A row's cell in a column, by the column's sort key ('steps', 'duration', …). */
+  cell(name: string, column: string): Locator {
+    return this.row(name).locator(`td[data-column="${column}"]`);
+  }
+
   async select(name: string): Promise<void> {
     await this.page.getByRole('checkbox', { name: `Select ${name} to compare` }).check();
   }
