@@ -212,6 +212,18 @@ describe('latent explorer API', () => {
     expect((await api('latent.jobs', {})).map((j) => j.status)).toEqual(['cancelled', 'finished']);
   });
 
+  it('reports a set of a few hundred images on its way, not only at its end', async () => {
+    const job = await api('latent.generate', { runId, count: 200 });
+    await studio.latent.whenDone(job.id);
+    const done = events.flatMap((e) =>
+      e.name === 'latent.progress' && e.payload.jobId === job.id ? [e.payload.done] : [],
+    );
+    // Its first batch is reported as soon as it is written, whatever the throttle.
+    expect(done.some((n) => n > 0 && n < 200)).toBe(true);
+    expect(done.at(-1)).toBe(200);
+    expect(done).toEqual([...done].sort((a, b) => a - b));
+  });
+
   it('flags a sample that is a copy of a training image, beside that image', async () => {
     const seeds = [21, 22, 23];
     const samples = await api('latent.samples', { runId, seeds });
