@@ -190,7 +190,12 @@ describe('latent explorer API', () => {
     // "Add as dataset": the folder is browsable like any other.
     const dataset = await api('datasets.add', { path: job.folder });
     await studio.datasets.waitForScan(dataset.id);
-    expect(studio.datasets.get(dataset.id)).toMatchObject({ status: 'ready', imageCount: 300 });
+    // Its own manifest is no skipped file of it.
+    expect(studio.datasets.get(dataset.id)).toMatchObject({
+      status: 'ready',
+      imageCount: 300,
+      skippedCount: 0,
+    });
   });
 
   it('a cancelled generation leaves no manifest and no half-written set', async () => {

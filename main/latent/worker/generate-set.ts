@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../../common/atomic-files.js';
+import { generatedSetFormat } from '../../common/generated-set.js';
 import type { Generator } from '../../training/engine/generator.js';
 import { seedLatents } from '../../training/engine/latent.js';
 import { manifestFileName, setFileName } from '../files.js';
@@ -59,7 +60,8 @@ export interface ManifestEntry {
 }
 
 export interface SetManifest {
-  format: 'gan-studio-generated-set';
+  /** First: a scan of the set's folder knows the manifest by it (common/generated-set.ts). */
+  format: typeof generatedSetFormat;
   version: 1;
   generatedBy: string;
   createdAt: string;
@@ -101,7 +103,7 @@ export async function writeGeneratedSet(job: SetJob): Promise<{ count: number; c
   if (done < count) return { count: done, cancelled: true };
 
   const manifest: SetManifest = {
-    format: 'gan-studio-generated-set',
+    format: generatedSetFormat,
     version: 1,
     generatedBy: job.description.generatedBy,
     createdAt: new Date().toISOString(),
