@@ -210,6 +210,8 @@ export class LatentExplorer {
         this.seedPath.clear();
       }
       this.#runId ??= runs[0]?.id ?? null;
+      // A checkpoint kept from an earlier visit may have been pruned since: the latest, then.
+      if (this.#step !== null && !this.run?.checkpoints.some((c) => c.step === this.#step)) this.#step = null;
       this.refreshGrid(0);
       // A path taken up again is drawn by the generator of now (a newer checkpoint, say).
       this.seedPath.refresh(0);
