@@ -30,6 +30,24 @@ test('add a folder: progress, report, thumbnail grid and the skipped list', asyn
   await expect(datasets.skippedList).toContainText('broken.jpg');
 });
 
+test('a folder being scanned shows its counts so far, then its final counts', async ({
+  page,
+  serve,
+  imageFolder,
+}) => {
+  const folder = await imageFolder(1500, 32);
+  const studio = new StudioPage(page);
+  await studio.open(serve.url);
+  const datasets = new DatasetsPage(page);
+  await datasets.addFolder(folder);
+  // While its card still says scanning, the counts are those of the files scanned so far.
+  const scanning = page.getByRole('listitem').filter({ has: page.getByText('scanning', { exact: true }) });
+  await expect(scanning.getByTestId('dataset-counts')).toHaveText(
+    /^[1-9]\d* images · \d+ skipped · \d+ duplicates so far$/,
+  );
+  await expect(datasets.counts).toHaveText('1500 images · 2 skipped · 0 duplicates', { timeout: 60_000 });
+});
+
 test('a path that does not exist gets a clear message and no dataset', async ({ page, serve, request }) => {
   const studio = new StudioPage(page);
   await studio.open(serve.url);

@@ -109,6 +109,32 @@ test('train form: every field has help reachable by keyboard, the losses are exp
     await expect(page.getByText('Changed from the preset: ')).toContainText('Width');
   }));
 
+test('help texts: one open at a time, and Escape hides it', ({ page, serve, request, imageFolder }) =>
+  onTrainView({ page, serve, request, imageFolder }, async ({ train }) => {
+    const widthHelp = page.locator('#field-width-help');
+    const stepsHelp = page.locator('#field-steps-help');
+    await train.helpButton('Width').click();
+    await expect(widthHelp).toBeVisible();
+    // Opening another closes the first.
+    await train.helpButton('Steps').click();
+    await expect(stepsHelp).toBeVisible();
+    await expect(widthHelp).toBeHidden();
+    await expect(train.helpButton('Width')).toHaveAttribute('aria-expanded', 'false');
+    await expect(page.getByRole('form', { name: 'New run' }).locator('p.help:not([hidden])')).toHaveCount(1);
+    // Escape closes it, with the focus on its button…
+    await page.keyboard.press('Escape');
+    await expect(stepsHelp).toBeHidden();
+    await expect(train.helpButton('Steps')).toHaveAttribute('aria-expanded', 'false');
+    // …or in its field.
+    await train.helpButton('Width').focus();
+    await page.keyboard.press('Enter');
+    await expect(widthHelp).toBeVisible();
+    await train.field('Width').focus();
+    await page.keyboard.press('Escape');
+    await expect(widthHelp).toBeHidden();
+    await expect(train.field('Width')).toBeFocused();
+  }));
+
 test('a tiny dataset warns at once, live and in the history; the form remembers the settings', ({
   page,
   serve,
@@ -197,9 +223,10 @@ test('the run page follows the newest grid, holds a scrubbed one, and its charts
     const canvas = train.lossChart.locator('canvas');
     const box = (await canvas.boundingBox())!;
     await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.4);
+    // Each value as recorded, and as drawn where the smoothing moved it (as the tooltip says).
     await expect(train.lossChart).toHaveAttribute(
       'data-hover',
-      /^step \d+: D loss [\d.e-]+, G loss [\d.e-]+$/,
+      /^step \d+: D loss [\d.e-]+( \(smoothed [\d.e-]+\))?, G loss [\d.e-]+( \(smoothed [\d.e-]+\))?$/,
     );
     // Zoom by dragging across, reset by the button; and by keyboard.
     await page.mouse.down();

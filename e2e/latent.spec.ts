@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import sharp from 'sharp';
-import { test, expect } from './fixtures.js';
+import type { APIRequestContext } from '@playwright/test';
+import { test, expect, type ServeInstance } from './fixtures.js';
 import { StudioPage } from './pages/studio-page.js';
 import { LatentPage } from './pages/latent-page.js';
 
@@ -105,6 +106,118 @@ test('latent explorer: open a run, pick two samples, scrub the path, export a GI
   await expect(page.getByTestId('generation-result')).toContainText('Wrote 20 images and manifest.json');
   await page.getByRole('button', { name: 'Add as dataset' }).click();
   await page.getByRole('link', { name: 'Open the dataset' }).click();
-  // 20 images and the manifest, which is no image.
-  await expect(page.getByTestId('dataset-report')).toContainText('Usable: 20 of 21 files');
+  // 20 images; the set's manifest is the studio's, not a file of the set to report as skipped.
+  await expect(page.getByTestId('dataset-report')).toContainText('Usable: 20 of 20 files');
+});
+
+/** Trains a tiny run to the end; returns its id. */
+async function trainedRun(
+  serve: ServeInstance,
+  request: APIRequestContext,
+  datasetId: string,
+  name: string,
+): Promise<string> {
+  const run = await serve.call(request, 'training.start', { datasetId, name, config: tiny });
+  expect(run.ok).toBe(true);
+  const runId = (run.result as { id: string }).id;
+  await expect
+    .poll(
+      async () =>
+        ((await serve.call(request, 'runs.get', { id: runId })).result as { status: string }).status,
+      { timeout: 90_000 },
+    )
+    .toBe('finished');
+  return runId;
+}
+
+test("latent explorer: a set's progress shows; a run's results stay with it; the run and path stay for the session", async ({
+  page,
+  serve,
+  request,
+  imageFolder,
+}) => {
+  const folder = await imageFolder(12, 32);
+  const datasetId = await serve.addDataset(request, folder);
+  const first = await trainedRun(serve, request, datasetId, 'first');
+  const second = await trainedRun(serve, request, datasetId, 'second');
+
+  const studio = new StudioPage(page);
+  await studio.open(`${serve.url}#/latent/${second}`);
+  const latent = new LatentPage(page);
+  await expect(latent.samples).toHaveCount(16);
+  await latent.recordProgress();
+  await latent.generate(200);
+  await expect(latent.generationResult).toContainText('Wrote 200 images', { timeout: 60_000 });
+  // The count moved on the way there, with a rate and a time left.
+  const counts = (await latent.progressSeen()).flatMap((text) => {
+    const m = /^(\d+) \/ 200 images · [\d.]+ images\/s · ETA /.exec(text);
+    return m ? [Number(m[1])] : [];
+  });
+  expect(
+    counts.some((n) => n > 0 && n < 200),
+    (await latent.progressSeen()).join('\n'),
+  ).toBe(true);
+
+  // Another run (not the one the view opens by default, the newest): the set is none of its business.
+  await latent.chooseRun('first');
+  await expect(latent.runSelect).toHaveValue(first);
+  await expect(latent.gridSource).toContainText('Step 8');
+  await expect(latent.generationResult).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Add as dataset' })).toHaveCount(0);
+
+  // A path on it, then away and back through the navigation: the run and the path are still there.
+  await latent.pick(3);
+  await latent.pick(7);
+  await expect(latent.strip).toHaveCount(13);
+  await latent.slider.focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(latent.position).toHaveText('Frame 2 of 13: seed 3 → 7, 8% of the way');
+  await studio.goTo('Runs');
+  await expect(studio.heading('Runs')).toBeVisible();
+  await studio.goTo('Latent');
+  await expect(latent.runSelect).toHaveValue(first);
+  await expect(latent.pathSeeds).toContainText('3');
+  await expect(latent.pathSeeds).toContainText('7');
+  await expect(latent.strip).toHaveCount(13);
+  await expect(latent.position).toHaveText('Frame 2 of 13: seed 3 → 7, 8% of the way');
+
+  // Back on the run the set was made from, it shows again.
+  await latent.chooseRun('second');
+  await expect(latent.generationResult).toContainText('Wrote 200 images');
+});
+
+test('latent explorer: a set that ends before its start is answered shows as ended, not stuck at 0', async ({
+  page,
+  serve,
+  request,
+  imageFolder,
+}) => {
+  const folder = await imageFolder(12, 32);
+  const datasetId = await serve.addDataset(request, folder);
+  await trainedRun(serve, request, datasetId, 'walker');
+
+  const studio = new StudioPage(page);
+  await studio.open(`${serve.url}#/latent`);
+  const latent = new LatentPage(page);
+  await expect(latent.samples).toHaveCount(16);
+  // The start's answer is held back until the set is written: its events all come first.
+  await page.route('**/api/latent.generate', async (route) => {
+    const response = await route.fetch();
+    await expect
+      .poll(
+        async () =>
+          ((await serve.call(request, 'latent.jobs')).result as { status: string }[]).map((j) => j.status),
+        { timeout: 60_000 },
+      )
+      .toEqual(['finished']);
+    await route.fulfill({ response });
+  });
+  const answered = page.waitForResponse('**/api/latent.generate');
+  await latent.generate(200);
+  await expect(latent.generationResult).toContainText('Wrote 200 images', { timeout: 60_000 });
+  await answered;
+  // The late answer (running, 0 done) must not take the set back.
+  await page.waitForTimeout(500);
+  await expect(latent.generationResult).toContainText('Wrote 200 images');
+  await expect(latent.generationProgress).toHaveCount(0);
 });

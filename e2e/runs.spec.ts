@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { Locator } from '@playwright/test';
 import { test, expect } from './fixtures.js';
 import { StudioPage } from './pages/studio-page.js';
 import { TrainPage } from './pages/train-page.js';
@@ -125,4 +126,97 @@ test('runs: two runs, compare them, see what differs and their curves, then cont
     config: { lrG: number; steps: number };
   };
   expect(run.config).toMatchObject({ lrG: 0.001, steps: 20 });
+});
+
+test('runs list: a run this studio trains shows its step, trained time and losses as it trains', async ({
+  page,
+  serve,
+  request,
+  imageFolder,
+}) => {
+  const folder = await imageFolder(16, 32);
+  const datasetId = await serve.addDataset(request, folder);
+  const studio = new StudioPage(page);
+  await studio.open(serve.url);
+  await studio.goTo('Runs');
+  await expect(page.getByTestId('runs-empty')).toBeVisible();
+
+  const started = await serve.call(request, 'training.start', {
+    datasetId,
+    name: 'long one',
+    config: { ...tiny, steps: 100_000 },
+  });
+  expect(started.ok).toBe(true);
+  const runs = new RunsPage(page);
+  await expect(runs.row('long one')).toContainText('running');
+  const step = async () =>
+    Number(/^(\d+) \//.exec((await runs.cell('long one', 'steps').textContent()) ?? '')?.[1]);
+  // The row follows the run without a reload: its step keeps moving, its time and losses fill in.
+  await expect.poll(step, { timeout: 60_000 }).toBeGreaterThanOrEqual(10);
+  const seen = await step();
+  await expect.poll(step, { timeout: 60_000 }).toBeGreaterThan(seen + 5);
+  await expect(runs.cell('long one', 'duration')).not.toHaveText('0 s');
+  await expect(runs.cell('long one', 'dLoss')).not.toHaveText('—');
+  await expect(runs.row('long one')).toContainText('running');
+
+  await serve.call(request, 'training.stop', { id: (started.result as { id: string }).id });
+  await expect(runs.row('long one')).toContainText('stopped');
+});
+
+test('runs list: fits a 1400 px window, and in a 1000 px one scrolls in its own box, every column reachable', async ({
+  page,
+  serve,
+  request,
+  imageFolder,
+}) => {
+  const folder = await imageFolder(16, 32);
+  const datasetId = await serve.addDataset(request, folder);
+  const run = await serve.call(request, 'training.start', { datasetId, config: { ...tiny, steps: 4 } });
+  const { id, name } = run.result as { id: string; name: string };
+  await expect
+    .poll(async () => ((await serve.call(request, 'runs.get', { id })).result as { status: string }).status, {
+      timeout: 90_000,
+    })
+    .toBe('finished');
+
+  const studio = new StudioPage(page);
+  const runs = new RunsPage(page);
+  /** Whether a header lies wholly inside the table's box and the window. */
+  const shown = async (header: Locator) => {
+    const [cell, box] = [await header.boundingBox(), await runs.tableBox.boundingBox()];
+    const width = page.viewportSize()!.width;
+    return (
+      cell !== null &&
+      box !== null &&
+      cell.x >= box.x - 1 &&
+      cell.x + cell.width <= Math.min(box.x + box.width, width) + 1
+    );
+  };
+
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await studio.open(`${serve.url}#/runs`);
+  await expect(runs.row(name)).toContainText('finished');
+  // Wide enough: every column in view, none cut off, nothing to scroll.
+  for (const header of await runs.headers().all())
+    expect(await shown(header), await header.innerText()).toBe(true);
+  const created = runs.cell(name, 'created');
+  expect(await created.evaluate((td) => td.scrollWidth <= td.clientWidth)).toBe(true);
+  expect(await runs.tableBox.evaluate((box) => box.scrollWidth <= box.clientWidth)).toBe(true);
+
+  await page.setViewportSize({ width: 1000, height: 800 });
+  // Too narrow for every column: the table scrolls inside its box, which stays in the window.
+  const box = (await runs.tableBox.boundingBox())!;
+  expect(box.x + box.width).toBeLessThanOrEqual(1000);
+  const last = runs.headers().last();
+  await expect(last).toHaveText(/Created/);
+  expect(await shown(last)).toBe(false);
+  // By keyboard: focus the table's box, then arrow right until the last column is in view,
+  // with the run's name still beside it.
+  await expect(runs.tableBox).toHaveAccessibleName('Runs table');
+  await runs.tableBox.focus();
+  await expect(runs.tableBox).toBeFocused();
+  for (let i = 0; i < 60 && !(await shown(last)); i++) await page.keyboard.press('ArrowRight');
+  expect(await shown(last)).toBe(true);
+  expect(await shown(runs.headers().nth(1))).toBe(true);
+  await expect(runs.row(name).getByRole('link', { name })).toBeInViewport();
 });

@@ -109,3 +109,39 @@ test('a run started in a terminal shows in the open app and follows its training
     await exited;
   }
 });
+
+test('the Train page, while a run trains, links to it above the new run form', async ({
+  page,
+  serve,
+  request,
+  imageFolder,
+}) => {
+  const folder = await imageFolder(24, 32);
+  const datasetId = await serve.addDataset(request, folder);
+  const studio = new StudioPage(page);
+  await studio.open(serve.url);
+  await studio.goTo('Train');
+  await expect(page.getByRole('form', { name: 'New run' })).toBeVisible();
+  const notice = page.getByRole('region', { name: 'Training now' });
+  await expect(notice).toHaveCount(0);
+
+  const started = await serve.call(request, 'training.start', {
+    datasetId,
+    name: 'under way',
+    config: { resolution: 32, steps: 100_000, batchSize: 4, width: 0.125, latentSize: 16, backend: 'wasm' },
+  });
+  const id = (started.result as { id: string }).id;
+  // Started elsewhere (the API, another window): the open form points to it without a reload.
+  await expect(notice).toContainText('under way');
+  await expect(notice).toContainText(/step \d+ \/ 100000/);
+  await notice.getByRole('link', { name: 'under way' }).click();
+  const train = new TrainPage(page);
+  await expect(page).toHaveURL(new RegExp(`#/train/${id}$`));
+  await expect(train.status).toHaveText('running', { timeout: 60_000 });
+
+  // Back on the form from the navigation, the way to the run is still there; gone once it stops.
+  await studio.goTo('Train');
+  await expect(notice.getByRole('link', { name: 'under way' })).toBeVisible();
+  await serve.call(request, 'training.stop', { id });
+  await expect(notice).toHaveCount(0);
+});

@@ -1,5 +1,5 @@
 import type { BackendName } from './config.js';
-import type { CheckpointInfo, HealthWarning, RunStatus, RunSummary } from './types.js';
+import type { CheckpointInfo, DatasetSummary, HealthWarning, RunStatus, RunSummary } from './types.js';
 import type { GenerationJob } from './types.js';
 
 /** Events pushed from the engine to the UI. Each is declared once, with its payload type. */
@@ -37,6 +37,11 @@ export interface EventPayloads {
     phase: 'scanning' | 'caching' | 'thumbnails';
     done: number;
     total: number | null;
+    /**
+     * While scanning: the dataset's counts as the files scanned so far make them (its record
+     * keeps the last complete scan's until this one ends).
+     */
+    found?: Pick<DatasetSummary, 'imageCount' | 'skippedCount' | 'duplicateCount'>;
   };
   'dataset.status': { datasetId: string };
   /** A generated data set's progress, at most ~10 times a second. */

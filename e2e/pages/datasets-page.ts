@@ -8,6 +8,8 @@ export class DatasetsPage {
   readonly skippedList: Locator;
   /** The browser's folder picker (`<input webkitdirectory>`), shown in serve mode. */
   readonly picker: Locator;
+  /** A dataset card's counts: images, skipped files and duplicates (one dataset listed). */
+  readonly counts: Locator;
 
   constructor(readonly page: Page) {
     this.folderField = page.getByLabel('Folder path');
@@ -15,6 +17,7 @@ export class DatasetsPage {
     this.grid = page.getByTestId('thumbnail-grid');
     this.skippedList = page.getByTestId('skipped-list');
     this.picker = page.getByTestId('folder-picker');
+    this.counts = page.getByTestId('dataset-counts');
   }
 
   async addFolder(folder: string): Promise<void> {

@@ -10,6 +10,10 @@ export class LatentPage {
   readonly strip: Locator;
   readonly exports: Locator;
   readonly gridSource: Locator;
+  readonly runSelect: Locator;
+  /** A generated set's progress line while it runs, and what it came to once it ended. */
+  readonly generationProgress: Locator;
+  readonly generationResult: Locator;
 
   constructor(readonly page: Page) {
     this.samples = page.getByTestId('sample-seeds').getByRole('button');
@@ -20,12 +24,36 @@ export class LatentPage {
     this.strip = page.getByTestId('path-strip').getByRole('button');
     this.exports = page.getByTestId('exports');
     this.gridSource = page.getByTestId('grid-source');
+    this.runSelect = page.getByRole('combobox', { name: 'Run' });
+    this.generationProgress = page.getByTestId('generation-progress');
+    this.generationResult = page.getByTestId('generation-result');
   }
 
   async chooseRun(name: string): Promise<void> {
-    const select = this.page.getByRole('combobox', { name: 'Run' });
-    const value = await select.locator('option', { hasText: name }).getAttribute('value');
-    await select.selectOption(value ?? name);
+    const value = await this.runSelect.locator('option', { hasText: name }).getAttribute('value');
+    await this.runSelect.selectOption(value ?? name);
+  }
+
+  /** Starts a generated data set of `count` images. */
+  async generate(count: number): Promise<void> {
+    await this.page.getByRole('spinbutton', { name: 'Images' }).fill(String(count));
+    await this.page.getByRole('button', { name: 'Generate', exact: true }).click();
+  }
+
+  /** Records every text the generation's progress line shows from now on (see progressSeen). */
+  async recordProgress(): Promise<void> {
+    await this.page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { progressSeen: string[] }).progressSeen = seen;
+      new MutationObserver(() => {
+        const text = document.querySelector('[data-testid="generation-progress"]')?.textContent;
+        if (text && seen.at(-1) !== text) seen.push(text);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+  }
+
+  progressSeen(): Promise<string[]> {
+    return this.page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
   }
 
   /** Clicks the grid's sample of a seed, adding it to the path. */

@@ -84,6 +84,15 @@ export class ReportBuilder {
     }
   }
 
+  /** The dataset's counts so far, for a scan's progress. */
+  found(): { imageCount: number; skippedCount: number; duplicateCount: number } {
+    return {
+      imageCount: this.usable,
+      skippedCount: this.scanned - this.usable,
+      duplicateCount: this.skipped.duplicate,
+    };
+  }
+
   build(durationMs: number): DatasetReport {
     return {
       scannedFiles: this.scanned,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { ApiError, firstLineOf } from '../../shared/errors.js';
+import type { EventPayloads } from '../../shared/events.js';
 import type { DatasetStatus } from '../../shared/types.js';
 import { isDiskFull } from '../common/disk-space.js';
 import { ownerAlive, thisProcess } from '../common/owner.js';
@@ -164,10 +165,12 @@ export class ScanJobs {
     const started = Date.now();
     const previous = isRescan ? ctx.files.byPath(id) : undefined;
     const report = new ReportBuilder(record.minSize);
-    const progress = new Throttle<{ done: number; total: number | null }>(
+    const progress = new Throttle<Omit<EventPayloads['dataset.progress'], 'datasetId' | 'phase'>>(
       progressIntervalMs,
-      ({ done, total }) => ctx.emit('dataset.progress', { datasetId: id, phase: 'scanning', done, total }),
+      (at) => ctx.emit('dataset.progress', { datasetId: id, phase: 'scanning', ...at }),
     );
+    /** Where the walk stands: files done, and all it found once it has listed them. */
+    let position: { done: number; total: number | null } = { done: 0, total: null };
     let batch: ScanRow[] = [];
     let staged = 0;
     const flush = () => {
@@ -179,18 +182,20 @@ export class ScanJobs {
     let cache = cacheSettings && (await this.startCache(id, cacheSettings));
     let finished: FinishedScanCache | undefined;
     try {
-      progress.push({ done: 0, total: null });
+      progress.push({ ...position, found: report.found() });
       const rows = scanFolder(record.path, {
         minSize: record.minSize,
         signal,
         concurrency: workConcurrency,
         keepPixels: cache !== undefined,
-        onProgress: (done, total) => progress.push({ done, total }),
+        onProgress: (done, total) => (position = { done, total }),
         ...(previous ? { previous: (relPath: string) => previous.get(relPath) } : {}),
       });
       for await (const { pixels, ...row } of rows) {
         batch.push(row);
         report.add(row);
+        // After the row is counted, so the counts sent match the files done.
+        progress.push({ ...position, found: report.found() });
         if (batch.length >= stageBatch) flush();
         const source = cache && row.status === 'used' ? cacheSource(record, row) : undefined;
         if (cache && source) await cache.add(row, pixels ? { ...source, pixels } : source);

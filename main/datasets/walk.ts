@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { isGeneratedSetManifest } from '../common/generated-set.js';
 
 /** A regular file found by the walk (a symlink to a file counts, with its target's size). */
 export interface WalkFile {
@@ -95,7 +96,7 @@ function abortIfNeeded(signal: AbortSignal | undefined): void {
 
 /**
  * Walks a folder depth-first in a stable order (relative paths sorted by code unit), yielding files one at
- * a time. Hidden and system entries are skipped. Symbolic links are followed, but each real
+ * a time. Hidden and system entries are skipped, and so is a generated set's manifest. Symbolic links are followed, but each real
  * folder is entered once: a link back to a parent (a loop) or to a folder already walked is
  * passed over, so a dataset never counts the same folder twice.
  */
@@ -179,6 +180,9 @@ async function* walkDir(
       visited.add(real);
       yield* walkDir(absPath, relPath, visited, signal, false);
     } else if (stat?.isFile()) {
+      // The studio's own list of a generated set's images is no file of the set: not an image,
+      // and not one to report as skipped either.
+      if (await isGeneratedSetManifest(absPath, entry.name)) continue;
       yield { kind: 'file', relPath, absPath, bytes: stat.size, mtimeMs: Math.trunc(stat.mtimeMs) };
     }
     // Sockets, FIFOs and devices are passed over: reading a FIFO would block the scan forever.

@@ -4,6 +4,7 @@ import { ownerAlive, thisProcess } from '../common/owner.js';
 import { removeStaleTempFiles } from '../common/temp-files.js';
 import { inside } from '../common/folder-safety.js';
 import { dataPaths } from '../common/paths.js';
+import { generatedSetManifestName } from '../common/generated-set.js';
 
 /**
  * Where the latent explorer writes, and nowhere else. API callers never name a path: the studio
@@ -16,7 +17,7 @@ import { dataPaths } from '../common/paths.js';
  */
 
 /** A generated set's list of files, written last: a set is complete exactly when it is there. */
-export const manifestFileName = 'manifest.json';
+export const manifestFileName = generatedSetManifestName;
 
 /** seed-0000001234.png: sorts by seed, and names the seed to anyone looking at the folder. */
 export function setFileName(seed: number): string {

@@ -13,7 +13,7 @@ import { toCheckpointInfo, toSummary, type RunStore } from '../store/runs.js';
 import { configRows, unionOfSteps } from './compare.js';
 import { exportFileName, toCsv, toJson, type ExportSeries } from './export.js';
 import { queryRuns, type RunQuery } from './query.js';
-import { trainingSeconds } from './sessions.js';
+import { trainedSoFar, trainingSeconds } from './sessions.js';
 
 export interface RunDatasets {
   get(
@@ -34,7 +34,16 @@ export class RunsService {
   constructor(private readonly opts: RunsServiceOptions) {}
 
   list(query: RunQuery): RunSummary[] {
-    return queryRuns(this.opts.runs.list().map(toSummary), query);
+    const now = Date.now();
+    const { runs } = this.opts;
+    const summaries = runs.list().map((run) => {
+      const summary = toSummary(run);
+      // A training run's time so far, not what the store held when its session began.
+      return run.status === 'running'
+        ? { ...summary, trainSeconds: trainedSoFar(run, runs.history(run.id), now) }
+        : summary;
+    });
+    return queryRuns(summaries, query);
   }
 
   detail(id: string): RunDetail {

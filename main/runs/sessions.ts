@@ -18,3 +18,18 @@ export function trainingSeconds(history: readonly RunEvent[], wall: readonly num
     return session ? session.before + (w - session.at) / 1000 : (w - origin) / 1000;
   });
 }
+
+/**
+ * Seconds a run has trained up to `now`. The store adds a session's time when it ends, so a
+ * running run's stored total lags by its whole current session; this adds it.
+ */
+export function trainedSoFar(
+  run: { status: string; trainSeconds: number },
+  history: readonly RunEvent[],
+  now: number,
+): number {
+  if (run.status !== 'running') return run.trainSeconds;
+  const session = history.findLast((e) => e.kind === 'started');
+  if (!session) return run.trainSeconds;
+  return Math.max(run.trainSeconds, (session.trainSeconds ?? 0) + Math.max(0, now - session.at) / 1000);
+}

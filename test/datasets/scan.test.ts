@@ -8,6 +8,7 @@ import { RootUnreadableError, scanFolder } from '../../main/datasets/scan.js';
 import { sniff } from '../../main/datasets/sniff.js';
 import { fixtureExpect, fixtureMinSize, makeMessyFolder } from './fixtures.js';
 import { fileTempDir } from '../helpers/temp.js';
+import { writePngs } from '../helpers/images.js';
 
 async function collect(root: string, minSize = fixtureMinSize): Promise<ScanRow[]> {
   const rows: ScanRow[] = [];
@@ -189,6 +190,37 @@ describe('scanFolder on names that are not UTF-8', () => {
         expect(row.detail).not.toMatch(/ENOENT/);
       }
       expect(rows.find((r) => r.relPath === 'fine.png')?.status).toBe('used');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('scanFolder on a generated data set', () => {
+  it("passes over the studio's manifest, and only that: a user's manifest.json is still a skipped file", async () => {
+    const dir = fileTempDir('gs-generated-');
+    try {
+      await writePngs(dir, 2, (i) => ({ r: 40 * i, g: 90, b: 200 }), {
+        name: (i) => ['seed-1.png', 'older-set/seed-2.png'][i]!,
+      });
+      // A set as the explorer writes it (generate-set.ts), one inside another folder, and a
+      // manifest.json of the user's own beside them.
+      const manifest = (seed: number) =>
+        JSON.stringify(
+          { format: 'gan-studio-generated-set', version: 1, files: [{ file: `seed-${seed}.png`, seed }] },
+          null,
+          1,
+        );
+      fs.writeFileSync(path.join(dir, 'manifest.json'), manifest(1));
+      fs.writeFileSync(path.join(dir, 'older-set', 'manifest.json'), manifest(2));
+      fs.mkdirSync(path.join(dir, 'mine'));
+      fs.writeFileSync(path.join(dir, 'mine', 'manifest.json'), JSON.stringify({ format: 'my-own' }));
+      const rows = await collect(dir);
+      expect(rows.map((r) => [r.relPath, r.status, r.reason])).toEqual([
+        ['mine/manifest.json', 'skipped', 'not-an-image'],
+        ['older-set/seed-2.png', 'used', null],
+        ['seed-1.png', 'used', null],
+      ]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -67,7 +67,14 @@ describe('DatasetService.add', () => {
       phase: 'scanning',
       done: 20,
       total: 20,
+      found: { imageCount: 10, skippedCount: 10, duplicateCount: 1 },
     });
+    // The counts so far come with each report, for exactly the files done.
+    for (const e of progress) {
+      if (e.name !== 'dataset.progress') continue;
+      const { done, found } = e.payload;
+      expect(found!.imageCount + found!.skippedCount).toBe(done);
+    }
     expect(h.events.at(-1)).toEqual({ name: 'dataset.status', payload: { datasetId: summary.id } });
     expect(h.service.list().map((d) => d.id)).toEqual([summary.id]);
   });

@@ -202,7 +202,12 @@ describe('latent explorer API', () => {
     // "Add as dataset": the folder is browsable like any other.
     const dataset = await api('datasets.add', { path: job.folder });
     await studio.datasets.waitForScan(dataset.id);
-    expect(studio.datasets.get(dataset.id)).toMatchObject({ status: 'ready', imageCount: 300 });
+    // Its own manifest is no skipped file of it.
+    expect(studio.datasets.get(dataset.id)).toMatchObject({
+      status: 'ready',
+      imageCount: 300,
+      skippedCount: 0,
+    });
   });
 
   it('a cancelled generation leaves no manifest and no half-written set', async () => {
@@ -222,6 +227,18 @@ describe('latent explorer API', () => {
     expect(fs.existsSync(path.join(job.folder, 'manifest.json'))).toBe(false);
     expect(fs.existsSync(job.folder)).toBe(false);
     expect((await api('latent.jobs', {})).map((j) => j.status)).toEqual(['cancelled', 'finished']);
+  });
+
+  it('reports a set of a few hundred images on its way, not only at its end', async () => {
+    const job = await api('latent.generate', { runId, count: 200 });
+    await studio.latent.whenDone(job.id);
+    const done = events.flatMap((e) =>
+      e.name === 'latent.progress' && e.payload.jobId === job.id ? [e.payload.done] : [],
+    );
+    // Its first batch is reported as soon as it is written, whatever the throttle.
+    expect(done.some((n) => n > 0 && n < 200)).toBe(true);
+    expect(done.at(-1)).toBe(200);
+    expect(done).toEqual([...done].sort((a, b) => a - b));
   });
 
   it('flags a sample that is a copy of a training image, beside that image', async () => {

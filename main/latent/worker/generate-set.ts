@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../../common/atomic-files.js';
+import { generatedSetFormat } from '../../common/generated-set.js';
 import type { Generator } from '../../training/engine/generator.js';
 import { seedLatents } from '../../training/engine/latent.js';
 import { manifestFileName, setFileName } from '../files.js';
@@ -23,6 +24,25 @@ export function setBatch(resolution: number): number {
   return resolution <= 32 ? 256 : resolution <= 64 ? 128 : 64;
 }
 
+/** The first batch: small, so that progress and a rate show soon after the generator is ready. */
+const firstBatch = 32;
+
+/**
+ * The sizes of a set's batches: from firstBatch, doubling up to setBatch. A set of a few hundred
+ * images is then reported a few times on its way rather than once at its end, at little cost to
+ * a large one (whose batches are soon full size).
+ */
+export function setBatches(resolution: number, count: number): number[] {
+  const full = setBatch(resolution);
+  const sizes: number[] = [];
+  for (let start = 0, size = Math.min(firstBatch, full); start < count; size = Math.min(size * 2, full)) {
+    const n = Math.min(size, count - start);
+    sizes.push(n);
+    start += n;
+  }
+  return sizes;
+}
+
 export interface SetJob extends SetSpec {
   generator: Generator;
   source: GeneratorSource;
@@ -40,7 +60,8 @@ export interface ManifestEntry {
 }
 
 export interface SetManifest {
-  format: 'gan-studio-generated-set';
+  /** First: a scan of the set's folder knows the manifest by it (common/generated-set.ts). */
+  format: typeof generatedSetFormat;
   version: 1;
   generatedBy: string;
   createdAt: string;
@@ -58,12 +79,11 @@ export interface SetManifest {
 export async function writeGeneratedSet(job: SetJob): Promise<{ count: number; cancelled: boolean }> {
   const { generator, source, count, folder } = job;
   const size = generator.resolution;
-  const batch = setBatch(size);
   let done = 0;
   let writing: Promise<void> = Promise.resolve();
-  for (let start = 0; start < count; start += batch) {
+  let start = 0;
+  for (const n of setBatches(size, count)) {
     if (job.cancelled()) break;
-    const n = Math.min(batch, count - start);
     const seeds = Array.from({ length: n }, (_, i) => job.seedStart + start + i);
     const images = await generator.generate(seedLatents(seeds, generator.latentSize, job.truncation), n, n);
     // The previous batch must be on disk before this one starts writing: two batches at most in memory.
@@ -77,12 +97,13 @@ export async function writeGeneratedSet(job: SetJob): Promise<{ count: number; c
     })();
     // Awaited at the next batch or after the loop; kept from being reported as unhandled meanwhile.
     writing.catch(() => undefined);
+    start += n;
   }
   await writing;
   if (done < count) return { count: done, cancelled: true };
 
   const manifest: SetManifest = {
-    format: 'gan-studio-generated-set',
+    format: generatedSetFormat,
     version: 1,
     generatedBy: job.description.generatedBy,
     createdAt: new Date().toISOString(),

@@ -13,7 +13,7 @@ import {
   type InteractionModeFunction,
   type Plugin,
 } from 'chart.js';
-import { nearestIndex, type ChartMark, type Point } from './chart-math.js';
+import { nearestIndexWithin, type ChartMark, type Point } from './chart-math.js';
 
 declare module 'chart.js' {
   interface InteractionModeMap {
@@ -34,21 +34,27 @@ Chart.register(
   Tooltip,
 );
 
+/** How far past a series' ends, in pixels, the pointer still reads its end point. */
+const endSlackPx = 4;
+
 // Chart.js's own modes pick one point, or points at one index: series of different lengths
-// (a live run's losses and its few quality points) need each series' value at the same x.
+// (a live run's losses and its few quality points) need each series' value at the same x, and
+// none from a series that has no point near there (a run that ended earlier).
 Interaction.modes.perSeries = (chart, e) => {
   const area = chart.chartArea;
   const scale = chart.scales['x'];
   if (!scale || e.x === null || e.x < area.left || e.x > area.right) return [];
   const x = scale.getValueForPixel(e.x);
-  if (x === undefined) return [];
+  const beside = scale.getValueForPixel(e.x + endSlackPx);
+  if (x === undefined || beside === undefined) return [];
+  const slack = Math.abs(beside - x);
   const items: InteractionItem[] = [];
   chart.data.datasets.forEach((dataset, datasetIndex) => {
     const meta = chart.getDatasetMeta(datasetIndex);
     const points = dataset.data as unknown as Point[];
     if (meta.hidden || points.length === 0 || dataset.label?.endsWith(' range')) return;
-    const index = nearestIndex(points, x);
-    const element = meta.data[index];
+    const index = nearestIndexWithin(points, x, slack);
+    const element = index >= 0 ? meta.data[index] : undefined;
     if (element) items.push({ element, datasetIndex, index });
   });
   return items;

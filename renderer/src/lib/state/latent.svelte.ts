@@ -11,10 +11,27 @@ import { maxSeed } from '../../../../shared/config.js';
 import { studio } from '../api/client.js';
 import { GenerationJobs } from './generation-jobs.svelte.js';
 import { LatestRequest } from './latest-request.svelte.js';
-import { SeedPath, type GeneratorRef } from './seed-path.svelte.js';
+import { SeedPath, type GeneratorRef, type PathMemory } from './seed-path.svelte.js';
 
 /** Samples in the grid. */
 export const gridSize = 16;
+
+/** What the explorer showed of a run when it was left: found again when the user comes back. */
+interface Visit {
+  step: number | null;
+  weights: GeneratorWeights;
+  truncation: number;
+  gridStart: number;
+  exports: LatentExport[];
+  path: PathMemory;
+}
+
+/**
+ * Kept for the app session, outside any one explorer (a view is made anew each time it opens):
+ * each run's visit, and the run explored last, which the view opens when no run is named.
+ */
+const visits = new Map<string, Visit>();
+let lastRunId: string | null = null;
 
 /**
  * The latent explorer's state: which run and checkpoint, the sample grid by seed, the path being
@@ -45,8 +62,35 @@ export class LatentExplorer {
     (error) => (this.#error = error),
   );
 
+  /** The run was not named but remembered: if it is gone, the first run is opened without a word. */
+  readonly #remembered: boolean;
+
   constructor(runId: string | null) {
-    this.#runId = runId;
+    this.#remembered = runId === null && lastRunId !== null;
+    this.#runId = runId ?? lastRunId;
+    const visit = this.#runId ? visits.get(this.#runId) : undefined;
+    if (visit) {
+      this.#step = visit.step;
+      this.#weights = visit.weights;
+      this.#truncation = visit.truncation;
+      this.#gridStart = visit.gridStart;
+      this.#exports = visit.exports;
+      this.seedPath.restore(visit.path);
+    }
+  }
+
+  /** Keeps what is shown for when the view opens again (see visits). */
+  private remember(): void {
+    if (!this.#runId) return;
+    lastRunId = this.#runId;
+    visits.set(this.#runId, {
+      step: this.#step,
+      weights: this.#weights,
+      truncation: this.#truncation,
+      gridStart: this.#gridStart,
+      exports: this.#exports,
+      path: this.seedPath.snapshot(),
+    });
   }
 
   get runs(): LatentRun[] | null {
@@ -91,8 +135,13 @@ export class LatentExplorer {
   get jobs(): GenerationJob[] {
     return this.#generated.jobs;
   }
+  /** The newest generated set of this run. */
   get job(): GenerationJob | null {
-    return this.#generated.job;
+    return this.#generated.jobOf(this.#runId);
+  }
+  /** A set being generated from another run: one is made at a time. */
+  get generatingElsewhere(): GenerationJob | null {
+    return this.#generated.jobs.find((j) => j.status === 'running' && j.runId !== this.#runId) ?? null;
   }
   get check(): MemorisationCheck | null {
     return this.#check;
@@ -150,11 +199,22 @@ export class LatentExplorer {
       this.#runs = runs;
       this.#generated.set(jobs);
       if (this.#runId && !runs.some((r) => r.id === this.#runId)) {
-        this.#error = 'This run has no checkpoint yet (or no longer exists): choose another run.';
+        if (!this.#remembered)
+          this.#error = 'This run has no checkpoint yet (or no longer exists): choose another run.';
+        visits.delete(this.#runId);
         this.#runId = null;
+        // What was kept of it means nothing for the run opened instead.
+        this.#step = null;
+        this.#gridStart = 0;
+        this.#exports = [];
+        this.seedPath.clear();
       }
       this.#runId ??= runs[0]?.id ?? null;
+      // A checkpoint kept from an earlier visit may have been pruned since: the latest, then.
+      if (this.#step !== null && !this.run?.checkpoints.some((c) => c.step === this.#step)) this.#step = null;
       this.refreshGrid(0);
+      // A path taken up again is drawn by the generator of now (a newer checkpoint, say).
+      this.seedPath.refresh(0);
     } catch (err) {
       this.fail(err);
     }
@@ -180,6 +240,7 @@ export class LatentExplorer {
       offs.forEach((off) => off());
       this.#gridRequest.stop();
       this.seedPath.stop();
+      this.remember();
     };
   }
 

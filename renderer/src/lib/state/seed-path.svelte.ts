@@ -9,6 +9,15 @@ export interface GeneratorRef {
   weights: GeneratorWeights;
 }
 
+/** A path as it was left, to be taken up again (see SeedPath.snapshot). */
+export interface PathMemory {
+  seeds: number[];
+  mode: InterpolationMode;
+  framesPerSegment: number;
+  path: LatentPath | null;
+  frame: number;
+}
+
 /**
  * The explorer's path through latent space: the seeds it goes through, how it moves between
  * them, the frames the generator drew for it, and where playback stands. The explorer around it
@@ -61,6 +70,26 @@ export class SeedPath {
   /** Total frames the path will have. */
   get frameCount(): number {
     return this.#seeds.length < 2 ? 0 : (this.#seeds.length - 1) * this.#framesPerSegment + 1;
+  }
+
+  /** The path as it stands (playback aside), for restore. */
+  snapshot(): PathMemory {
+    return {
+      seeds: this.#seeds,
+      mode: this.#mode,
+      framesPerSegment: this.#framesPerSegment,
+      path: this.#path,
+      frame: this.#frame,
+    };
+  }
+
+  /** Takes up a path where it was left; refresh() draws it again with the generator of now. */
+  restore(memory: PathMemory): void {
+    this.#seeds = memory.seeds;
+    this.#mode = memory.mode;
+    this.#framesPerSegment = memory.framesPerSegment;
+    this.#path = memory.path;
+    this.#frame = memory.frame;
   }
 
   /** What every path request names, or null while there is no path (fewer than two seeds). */

@@ -1,0 +1,190 @@
+import type { APIRequestContext, Locator, Page } from '@playwright/test';
+import { test, expect, type ServeInstance } from './fixtures.js';
+import { StudioPage } from './pages/studio-page.js';
+import { ComparePage } from './pages/compare-page.js';
+
+const tiny = {
+  resolution: 32,
+  steps: 12,
+  batchSize: 4,
+  width: 0.125,
+  latentSize: 16,
+  metricsEvery: 2,
+  sampleEvery: 4,
+  backend: 'wasm',
+  threads: 1,
+};
+
+const qualityTitle = 'Quality: SWD ×10³ (lower is closer)';
+/** The quality curve's colour on the run page (RunView). */
+const qualityColour = '#0891b2';
+
+type Status = { status: string; step: number };
+
+async function runStatus(serve: ServeInstance, request: APIRequestContext, id: string): Promise<Status> {
+  return (await serve.call(request, 'runs.get', { id })).result as Status;
+}
+
+/** Starts a run and waits until it has ended as `status`; returns its id. */
+async function trainRun(
+  serve: ServeInstance,
+  request: APIRequestContext,
+  input: { datasetId: string; name: string; config: object },
+): Promise<string> {
+  const started = await serve.call(request, 'training.start', input);
+  expect(started.ok, started.error?.message).toBe(true);
+  const id = (started.result as { id: string }).id;
+  await expect
+    .poll(async () => (await runStatus(serve, request, id)).status, { timeout: 90_000 })
+    .toBe('finished');
+  return id;
+}
+
+/**
+ * A run with two quality points: SWD is measured when a session ends, so one pause and one stop
+ * (a few steps apart) give two.
+ */
+async function runWithTwoQualityPoints(
+  serve: ServeInstance,
+  request: APIRequestContext,
+  datasetId: string,
+  name: string,
+): Promise<string> {
+  const started = await serve.call(request, 'training.start', {
+    datasetId,
+    name,
+    config: { ...tiny, steps: 100_000 },
+  });
+  const id = (started.result as { id: string }).id;
+  const reach = (step: number, status = 'running') =>
+    expect
+      .poll(
+        async () => {
+          const run = await runStatus(serve, request, id);
+          return run.status === status && run.step >= step;
+        },
+        { timeout: 90_000 },
+      )
+      .toBe(true);
+  await reach(16);
+  await serve.call(request, 'training.pause', { id });
+  await reach(0, 'paused');
+  const pausedAt = (await runStatus(serve, request, id)).step;
+  await serve.call(request, 'training.resume', { id });
+  await reach(pausedAt + 6);
+  await serve.call(request, 'training.stop', { id });
+  await reach(0, 'stopped');
+  return id;
+}
+
+/**
+ * Pixels of a colour in a chart's plot, above its x axis and legend (the legend's swatch is in
+ * the series' colour too).
+ */
+function pixelsOf(chart: Locator, hex: string): Promise<number> {
+  return chart.locator('canvas').evaluate((canvas: HTMLCanvasElement, colour) => {
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(colour.slice(i, i + 2), 16));
+    const above = canvas.height - Math.round(70 * devicePixelRatio);
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, above).data;
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (Math.abs(data[i]! - r!) < 8 && Math.abs(data[i + 1]! - g!) < 8 && Math.abs(data[i + 2]! - b!) < 8)
+        n++;
+    }
+    return n;
+  }, hex);
+}
+
+function tickLabels(chart: Locator): Promise<string[]> {
+  return chart.getAttribute('data-x-ticks').then((t) => (t ? t.split(' | ') : []));
+}
+
+/**
+ * Moves the pointer across a chart from its right edge leftwards until it shows values, and
+ * returns them: those at the rightmost point of any series.
+ */
+async function hoverFromRight(page: Page, chart: Locator): Promise<string> {
+  await chart.scrollIntoViewIfNeeded();
+  const box = (await chart.locator('canvas').boundingBox())!;
+  for (let x = box.x + box.width - 1; x > box.x + box.width / 2; x -= 2) {
+    await page.mouse.move(x, box.y + box.height * 0.4);
+    const shown = await chart.getAttribute('data-hover');
+    if (shown) return shown;
+  }
+  return '';
+}
+
+/** A value as the charts write it (format.ts num). */
+const num = (value: number) => String(Number(value.toPrecision(4)));
+
+test('run page: a lone quality point is drawn, and every x axis labels each tick once', async ({
+  page,
+  serve,
+  request,
+  imageFolder,
+}) => {
+  const folder = await imageFolder(16, 32);
+  const datasetId = await serve.addDataset(request, folder);
+  const id = await trainRun(serve, request, { datasetId, name: 'short', config: tiny });
+
+  const studio = new StudioPage(page);
+  await studio.open(`${serve.url}#/train/${id}`);
+  const quality = page.getByRole('figure', { name: qualityTitle, exact: true });
+  const losses = page.getByRole('figure', { name: 'Losses', exact: true });
+  // A 12-step run has one quality point, measured as it finished.
+  await expect(quality).toHaveAttribute('data-points', '1');
+  await expect.poll(() => pixelsOf(quality, qualityColour)).toBeGreaterThan(4);
+
+  for (const kind of ['step', 'training time', 'time of day'] as const) {
+    await page.getByRole('radio', { name: kind, exact: true }).check();
+    await expect(quality).toHaveAttribute('data-x-axis', kind);
+    for (const chart of [quality, losses]) {
+      await expect.poll(() => tickLabels(chart)).not.toEqual([]);
+      const labels = await tickLabels(chart);
+      expect(new Set(labels).size, `${kind}: ${labels.join(', ')}`).toBe(labels.length);
+      if (kind === 'step') for (const label of labels) expect(label).toMatch(/^\d+$/);
+    }
+  }
+
+  // Zoomed into a few steps, the step axis still ticks whole steps, each once.
+  await page.getByRole('radio', { name: 'step', exact: true }).check();
+  await losses.getByRole('application').focus();
+  for (let i = 0; i < 3; i++) await page.keyboard.press('+');
+  await expect(losses).toHaveAttribute('data-zoomed', 'yes');
+  const zoomed = await tickLabels(losses);
+  expect(new Set(zoomed).size, zoomed.join(', ')).toBe(zoomed.length);
+  for (const label of zoomed) expect(label).toMatch(/^\d+$/);
+});
+
+test('compare: a run shows no value past its last step, and quality is drawn as measured', async ({
+  page,
+  serve,
+  request,
+  imageFolder,
+}) => {
+  const folder = await imageFolder(16, 32);
+  const datasetId = await serve.addDataset(request, folder);
+  const short = await trainRun(serve, request, { datasetId, name: 'short', config: tiny });
+  const long = await runWithTwoQualityPoints(serve, request, datasetId, 'long');
+  const stats = (
+    (await serve.call(request, 'runs.get', { id: long })).result as {
+      stats: { name: string; last: number; lastStep: number }[];
+    }
+  ).stats;
+  const swd = stats.find((s) => s.name === 'swd')!;
+
+  const studio = new StudioPage(page);
+  await studio.open(`${serve.url}#/compare/${short},${long}`);
+  const compare = new ComparePage(page);
+  const loss = compare.chart('D loss');
+  const quality = compare.chart(qualityTitle);
+  await expect(loss).toHaveAttribute('data-series', '2');
+  await expect(quality).toHaveAttribute('data-points', '3');
+
+  // At the long run's last step, far past the short run's 12, only the long run has a value (its
+  // loss smoothed, as losses are everywhere).
+  expect(await hoverFromRight(page, loss)).toMatch(/^step \d+: long [^,]+$/);
+  // The long run's last quality point as measured (not smoothed, as on the run page), and none
+  // of the short run's.
+  expect(await hoverFromRight(page, quality)).toBe(`step ${swd.lastStep}: long ${num(swd.last)}`);
+});
