@@ -5,12 +5,14 @@ import type { BackendName, TrainConfig } from '../shared/config.js';
 import { DiskReserve } from './common/disk-space.js';
 import { appVersion, packageVersion } from './common/versions.js';
 import { openDatabase, type Connection } from './store/database.js';
+import { backUpIfDue } from './store/backup.js';
 import { DatasetStore } from './store/datasets.js';
 import { RunStore } from './store/runs.js';
 import { DatasetService } from './datasets/service.js';
 import { TrainingManager } from './training/host/manager.js';
 import { Calibrator } from './training/host/calibration.js';
 import { probeBackends } from './training/host/probe.js';
+import { recoverRuns, unknownRunFolders } from './training/host/recovery.js';
 import { RunsService } from './runs/service.js';
 import { OutsideRuns } from './runs/outside-runs.js';
 import { LatentService } from './latent/host/service.js';
@@ -37,6 +39,11 @@ export interface StudioOptions {
   followOutsideRuns?: boolean;
   /** How often the store is read for them (default every 2 s; a test reads it by hand). */
   outsideRunsIntervalMs?: number;
+  /**
+   * Keep the rolling backup of the store (store/backup.ts): the shells that stay open (the app,
+   * `serve`, `train`) do; a one-shot command would close before the copy is done.
+   */
+  backUp?: boolean;
 }
 
 /**
@@ -138,6 +145,12 @@ export class Studio {
           runs: this.runs,
           runService: this.runService,
           emit,
+          describeRun: (id) => this.training.describe(id),
+          recover: (behindToo) =>
+            recoverRuns(
+              { runs: this.runs, dataDir, datasetFor: (folder, name) => this.datasetFor(folder, name) },
+              behindToo,
+            ),
           deleteRun: async (id) => {
             const deleted = await this.training.delete(id);
             this.latent.forgetRun(id);
@@ -153,6 +166,32 @@ export class Studio {
       },
       { onInternalError: (method, err) => console.error(`[api] ${method} failed:`, err) },
     );
+    // A backup a day of a store that holds something and knows every run folder: never of one
+    // that was just lost (it would push the good backups out).
+    const holdsSomething = this.runs.list().length > 0 || this.datasets.list().length > 0;
+    if (options.backUp && holdsSomething && this.unknownRunFolders().length === 0) {
+      backUpIfDue(this.conn, dataDir).catch((err: unknown) =>
+        console.warn(`[store] backup not made: ${(err as Error).message.split('\n')[0]}`),
+      );
+    }
+  }
+
+  /** Run folders the store does not know: a store that was lost or damaged (see runs.recover). */
+  unknownRunFolders(): string[] {
+    return unknownRunFolders(this.options.dataDir, this.runs);
+  }
+
+  /**
+   * The dataset of a run being rebuilt: the registered one with that folder, or the folder added
+   * again (and scanned) where it still exists; null where it is gone.
+   */
+  private async datasetFor(folder: string, name: string | null): Promise<string | null> {
+    const known = this.datasets.list().find((d) => d.path === folder);
+    if (known) return known.id;
+    if (!fs.existsSync(folder)) return null;
+    const added = await this.datasets.add({ path: folder, ...(name ? { name } : {}), minSize: 16 });
+    await this.datasets.waitForScan(added.id);
+    return added.id;
   }
 
   async info(): Promise<AppInfo> {

@@ -45,7 +45,9 @@ export const layers = [
     may: ['shared', 'common', 'store', 'datasets', 'runs', 'training/host', 'latent/host', 'api'],
   },
   { name: 'server', path: 'main/server/', may: ['shared', 'common', 'datasets', 'api', 'studio'] },
-  { name: 'cli', path: 'main/cli/', may: ['shared', 'common', 'latent', 'api', 'studio', 'server'] },
+  // The CLI reaches the engine through the router; only `doctor` touches the store file itself,
+  // to repair it before a Studio can open it.
+  { name: 'cli', path: 'main/cli/', may: ['shared', 'common', 'store', 'latent', 'api', 'studio', 'server'] },
   { name: 'app', path: 'main/app/', may: ['shared', 'common', 'api', 'studio', 'server'] },
   { name: 'preload', path: 'main/preload/', may: ['shared'] },
   { name: 'renderer', path: 'renderer/', may: ['shared'] },

@@ -17,6 +17,7 @@ import {
   type RunComparison,
   type RunDetail,
   type RunSeries,
+  type RecoveryReport,
   type RunSummary,
   type SeriesSet,
   type TrainingEstimate,
@@ -168,6 +169,19 @@ export const methods = {
       .strict(),
   ),
   'runs.delete': method<{ deleted: boolean }>()(z.object({ id }).strict()),
+  /**
+   * Rebuilds the runs whose folders the store does not know (a lost, emptied or damaged
+   * studio.db): their rows, checkpoints that verify, samples and charts, saying what was lost.
+   */
+  'runs.recover': method<RecoveryReport>()(
+    z
+      .object({
+        /** Also the runs the store has an older state of (after an older backup was put back). */
+        behindToo: z.boolean().default(false),
+      })
+      .strict()
+      .default({ behindToo: false }),
+  ),
   'runs.starCheckpoint': method<{ step: number; starred: boolean }>()(
     z.object({ id, step: z.number().int().min(0), starred: z.boolean() }).strict(),
   ),

@@ -451,3 +451,23 @@ export interface MemorisationCheck extends LatentGenerator {
   trainingCount: number;
   matches: MemorisationMatch[];
 }
+
+/** A run rebuilt from its folder after the store lost it (runs.recover, `gan-studio doctor`). */
+export interface RecoveredRun {
+  id: string;
+  name: string;
+  status: RunStatus;
+  /** The step of its newest checkpoint that verifies: where it goes on from. */
+  step: number;
+  checkpoints: number;
+  samples: number;
+  chartPoints: number;
+  /** What could not be rebuilt, each in a sentence (empty when nothing was lost). */
+  lost: string[];
+}
+
+export interface RecoveryReport {
+  runs: RecoveredRun[];
+  /** Folders that could not be rebuilt, and why. */
+  skipped: { id: string; reason: string }[];
+}

@@ -9,6 +9,7 @@ import {
 } from '../../shared/api.js';
 import { ApiError, unwrap, type Envelope } from '../../shared/errors.js';
 import { diskFullMessage, isDiskFull } from '../common/disk-space.js';
+import { isStoreDamaged, storeDamagedMessage } from '../store/database.js';
 
 export type Handler<M extends MethodName> = (
   input: ParsedInput<M>,
@@ -62,6 +63,8 @@ export function createRouter(handlers: Handlers, options: RouterOptions = {}): R
         if (err instanceof ApiError) return { ok: false, error: err.toJSON() };
         // Not a bug: the user can fix it, and should be told how.
         if (isDiskFull(err)) return { ok: false, error: { code: 'unavailable', message: diskFullMessage } };
+        if (isStoreDamaged(err))
+          return { ok: false, error: { code: 'unavailable', message: storeDamagedMessage } };
         options.onInternalError?.(method, err);
         const detail = err instanceof Error ? err.message : String(err);
         return {

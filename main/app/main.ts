@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, protocol } from 'electron';
 import { Studio } from '../studio.js';
+import type { RecoveryReport } from '../../shared/types.js';
 import { registerIpc } from './ipc.js';
 import { registerAppProtocol, appScheme } from './protocol.js';
 import { createMainWindow } from './window.js';
@@ -31,10 +32,15 @@ async function main(): Promise<void> {
   const dataDir = dataDirFromArgs() ?? app.getPath('userData');
   let studio: Studio;
   try {
-    studio = new Studio({ dataDir, shell: 'desktop' });
+    studio = new Studio({ dataDir, shell: 'desktop', backUp: true });
   } catch (err) {
     dialog.showErrorBox('GAN Studio cannot start', err instanceof Error ? err.message : String(err));
     app.exit(1);
+    return;
+  }
+  if (!(await offerRecovery(studio))) {
+    await studio.close();
+    app.exit(0);
     return;
   }
   registerAppProtocol(studio, path.join(root, 'out/renderer'));
@@ -58,3 +64,36 @@ async function main(): Promise<void> {
 }
 
 void main();
+
+/**
+ * A store that does not know some run folders (studio.db lost or emptied) is not opened over them
+ * in silence: the user rebuilds those runs (runs.recover) and is told what came back and what was
+ * lost, or quits. False if they quit.
+ */
+async function offerRecovery(studio: Studio): Promise<boolean> {
+  const unknown = studio.unknownRunFolders();
+  if (unknown.length === 0) return true;
+  const { response } = await dialog.showMessageBox({
+    type: 'warning',
+    buttons: ['Rebuild them', 'Quit'],
+    defaultId: 0,
+    cancelId: 1,
+    message: `${unknown.length} run folder${unknown.length === 1 ? ' is' : 's are'} missing from the studio's store.`,
+    detail:
+      'The store (studio.db) was lost, emptied or damaged. GAN Studio can rebuild those runs from their folders: ' +
+      'their settings, history, checkpoints that verify, sample grids and charts.',
+  });
+  if (response === 1) return false;
+  const envelope = await studio.router.call('runs.recover', {});
+  const detail = envelope.ok
+    ? (envelope.result as RecoveryReport).runs
+        .map((r) => `${r.name}: step ${r.step}${r.lost.length > 0 ? `. Lost: ${r.lost.join('; ')}` : ''}`)
+        .join('\n')
+    : envelope.error.message;
+  await dialog.showMessageBox({
+    type: envelope.ok ? 'info' : 'error',
+    message: 'Rebuilt the runs from their folders',
+    detail,
+  });
+  return true;
+}

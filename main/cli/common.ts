@@ -34,13 +34,38 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: s
   }
 }
 
-/** A Studio for one command; `serve` also follows runs other processes train, for its UI. */
-export function openStudio(dataDir: string | undefined, { followOutsideRuns = false } = {}): Studio {
-  return new Studio({
-    dataDir: path.resolve(dataDir ?? defaultDataDir()),
+export interface OpenOptions {
+  /** `serve` follows runs other processes train, for its UI. */
+  followOutsideRuns?: boolean;
+  /** The long-running commands keep the store's rolling backup (store/backup.ts). */
+  backUp?: boolean;
+  /** Only `doctor`, which rebuilds them, opens a store that lacks run folders. */
+  allowUnknownRunFolders?: boolean;
+}
+
+/**
+ * A Studio for one command. One whose store does not know some run folders (studio.db lost,
+ * emptied or damaged) is refused, saying what to do: working on would hide those runs.
+ */
+export async function openStudio(dataDir: string | undefined, options: OpenOptions = {}): Promise<Studio> {
+  const folder = path.resolve(dataDir ?? defaultDataDir());
+  const studio = new Studio({
+    dataDir: folder,
     shell: 'serve',
-    followOutsideRuns,
+    followOutsideRuns: options.followOutsideRuns ?? false,
+    backUp: options.backUp ?? false,
   });
+  const unknown = options.allowUnknownRunFolders ? [] : studio.unknownRunFolders();
+  if (unknown.length > 0) {
+    await studio.close();
+    throw new ApiError(
+      'unavailable',
+      `The store of ${folder} (studio.db) does not know ${unknown.length} run folder${unknown.length === 1 ? '' : 's'} ` +
+        `in it (${unknown.slice(0, 3).join(', ')}${unknown.length > 3 ? ', …' : ''}): it was lost, emptied or damaged. ` +
+        `Nothing was changed. Rebuild those runs from their folders with: gan-studio doctor --data-dir "${folder}"`,
+    );
+  }
+  return studio;
 }
 
 /** Opens a Studio for the command and closes it however the command ends. */
@@ -48,7 +73,7 @@ export async function withStudio<T>(
   dataDir: string | undefined,
   command: (studio: Studio) => Promise<T>,
 ): Promise<T> {
-  const studio = openStudio(dataDir);
+  const studio = await openStudio(dataDir);
   try {
     return await command(studio);
   } finally {

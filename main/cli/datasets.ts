@@ -67,7 +67,7 @@ export async function datasets(args: string[]): Promise<void> {
     resolution: { type: 'string' },
     crop: { type: 'string' },
   } as const);
-  const studio = openStudio(values['data-dir']);
+  const studio = await openStudio(values['data-dir']);
   try {
     if (sub === 'list') {
       const list = await api(studio, 'datasets.list', {});

@@ -2,6 +2,7 @@ import { ApiError } from '../../shared/errors.js';
 import { defaultDataDir } from '../common/paths.js';
 import { UsageError } from './common.js';
 import { datasets, datasetsUsage } from './datasets.js';
+import { doctor, doctorUsage } from './doctor.js';
 import { latentCli, latentUsage } from './latent.js';
 import { runs, runsUsage } from './runs.js';
 import { serve, serveUsage } from './serve.js';
@@ -18,12 +19,13 @@ const commandUsage: Record<string, string> = {
   datasets: `Usage:\n${datasetsUsage}`,
   train: `Usage:\n${trainUsage}`,
   runs: `Usage:\n${runsUsage}`,
+  doctor: `Usage:\n${doctorUsage}`,
 };
 
 const usage = `GAN Studio — train GANs on your image folders.
 
 Usage:
-${serveUsage}${datasetsUsage}${trainUsage}${runsUsage}${latentUsage}
+${serveUsage}${datasetsUsage}${trainUsage}${runsUsage}${latentUsage}${doctorUsage}
 Every command takes --data-dir (default: ${defaultDataDir()}).
 `;
 
@@ -50,6 +52,9 @@ export async function runCli(argv: string[]): Promise<number> {
         break;
       case 'train':
         await train(rest);
+        break;
+      case 'doctor':
+        await doctor(rest);
         break;
       case 'latent':
       case 'generate':

@@ -33,7 +33,7 @@ export async function runs(args: string[]): Promise<void> {
   } as const);
   if (!sub || !['list', 'show', 'compare', 'export', 'rename', 'tag', 'delete'].includes(sub))
     throw new UsageError(`Unknown runs command "${sub ?? ''}". Use: ${runsCommands}`);
-  const studio = openStudio(values['data-dir']);
+  const studio = await openStudio(values['data-dir']);
   const out = (text: string) => process.stdout.write(`${text}\n`);
   try {
     switch (sub) {

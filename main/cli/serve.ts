@@ -14,7 +14,7 @@ export async function serve(args: string[]): Promise<void> {
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new UsageError(`--port must be a number from 0 to 65535, not "${values.port}".`);
-  const studio = openStudio(values['data-dir'], { followOutsideRuns: true });
+  const studio = await openStudio(values['data-dir'], { followOutsideRuns: true, backUp: true });
   const server = await startServer({
     studio,
     staticDir: rendererDir,

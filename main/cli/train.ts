@@ -153,7 +153,7 @@ export async function train(args: string[]): Promise<void> {
   if (sources.length !== 1)
     throw new UsageError('Give exactly one of --data DIR, --dataset ID or --resume RUN.');
   const json = values.json === true;
-  const studio = openStudio(v['data-dir'] as string | undefined);
+  const studio = await openStudio(v['data-dir'] as string | undefined, { backUp: true });
   try {
     let run: RunSummary;
     if (typeof v['resume'] === 'string') {

@@ -11,6 +11,7 @@ import { ApiError } from '../../shared/errors.js';
  *   imports/<importId>/               folders a browser uploaded in `serve` mode
  *   exports/<runId>/…                 the latent explorer's exports (main/latent)
  *   generated/<stamp>-…/              generated data sets
+ *   backups/studio-<stamp>.db         rolling backups of the store (main/store/backup.ts)
  *
  * Ids come from the store, but paths are built from them: one that could climb out of its
  * folder is refused rather than joined.
@@ -35,6 +36,7 @@ export const dataPaths = {
   exportsRoot: (dataDir: string) => path.join(dataDir, 'exports'),
   exports: (dataDir: string, runId: string) => child(path.join(dataDir, 'exports'), runId, 'run'),
   generatedRoot: (dataDir: string) => path.join(dataDir, 'generated'),
+  backups: (dataDir: string) => path.join(dataDir, 'backups'),
 };
 
 /** The default data folder, shared by the desktop app and the CLI (Electron's userData). */

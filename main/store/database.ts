@@ -15,6 +15,16 @@ export class StoreOpenError extends Error {
 
 export const databaseFileName = 'studio.db';
 
+/** True for SQLite's word that the store file is damaged (a bad page, a file that is not SQLite). */
+export function isStoreDamaged(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB';
+}
+
+export const storeDamagedMessage =
+  "The studio's store (studio.db) is damaged, so this could not be done. Quit GAN Studio and run " +
+  '`gan-studio doctor`: it moves the damaged file aside and rebuilds the store from its backup and the run folders.';
+
 /**
  * better-sqlite3 is a native module: Node and Electron need different builds. `npm start` puts the
  * Electron build at out/native/electron/better_sqlite3.node; plain Node uses the package's own.
@@ -126,8 +136,9 @@ function openFile(file: string, exclusive: boolean): Connection {
     const code = (err as { code?: string }).code;
     if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
       throw new StoreOpenError(
-        `${file} is not a GAN Studio database (it is not an SQLite file). It was left untouched: ` +
-          'move it away, or choose another data folder with --data-dir.',
+        `${file} is not a GAN Studio database (it is not an SQLite file, or it is damaged). It was left ` +
+          'untouched. Run `gan-studio doctor` to move it aside and rebuild the store from its backup and the run ' +
+          'folders, or choose another data folder with --data-dir.',
       );
     }
     if (isDiskFull(err)) throw err;

@@ -20,6 +20,7 @@ interface RunRow {
   name: string;
   dataset_id: string | null;
   dataset_name: string | null;
+  dataset_path: string | null;
   status: string;
   backend: string | null;
   backend_notes_json: string;
@@ -43,11 +44,13 @@ export interface RunRecord extends RunSummary {
   backendNotes: BackendStatus[];
   /** The process training it ("host:pid"), while it trains. */
   owner: string | null;
+  /** Its dataset's folder (what a rebuilt store finds the dataset by). */
+  datasetPath: string | null;
 }
 
 // The last losses are one index seek each on metrics(run_id, name, step).
 const selectRun = `
-  SELECT r.*, d.name AS dataset_name,
+  SELECT r.*, d.name AS dataset_name, d.path AS dataset_path,
     (SELECT value FROM metrics m WHERE m.run_id = r.id AND m.name = 'dLoss' ORDER BY m.step DESC LIMIT 1)
       AS last_d_loss,
     (SELECT value FROM metrics m WHERE m.run_id = r.id AND m.name = 'gLoss' ORDER BY m.step DESC LIMIT 1)
@@ -81,6 +84,7 @@ function toRecord(row: RunRow): RunRecord {
     name: row.name,
     datasetId: row.dataset_id,
     datasetName: row.dataset_name,
+    datasetPath: row.dataset_path,
     status: row.status as RunStatus,
     backend: row.backend as BackendName | null,
     threads: row.threads,
@@ -111,7 +115,7 @@ export function toCheckpointInfo({ step, createdAt, starred }: CheckpointInfo): 
 }
 
 export function toSummary(record: RunRecord): RunSummary {
-  const { config: _config, backendNotes: _notes, owner: _owner, ...summary } = record;
+  const { config: _config, backendNotes: _notes, owner: _owner, datasetPath: _path, ...summary } = record;
   return summary;
 }
 
@@ -200,6 +204,50 @@ export class RunStore {
         now,
       );
     return this.get(id)!;
+  }
+
+  /**
+   * A run rebuilt from its folder (training/host/recovery.ts) under its own id, as it was: the
+   * samples, checkpoints and metrics are added after with the usual writes.
+   */
+  restore(run: {
+    id: string;
+    name: string;
+    datasetId: string | null;
+    status: RunStatus;
+    config: TrainConfig;
+    step: number;
+    trainSeconds: number;
+    tags: string[];
+    notes: string;
+    backend: BackendName | null;
+    createdAt: number;
+    history: RunEvent[];
+  }): void {
+    this.conn.transaction(() => {
+      this.conn
+        .prepare(
+          `INSERT INTO runs (id, name, dataset_id, status, config_json, total_steps, step, train_seconds, tags_json,
+             notes, backend, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          run.id,
+          run.name,
+          run.datasetId,
+          run.status,
+          JSON.stringify(run.config),
+          run.config.steps,
+          run.step,
+          run.trainSeconds,
+          JSON.stringify(run.tags),
+          run.notes,
+          run.backend,
+          run.createdAt,
+          Date.now(),
+        );
+      for (const event of run.history) this.addEvent(run.id, event);
+    });
   }
 
   update(

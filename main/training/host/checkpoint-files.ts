@@ -6,6 +6,8 @@ import { dataPaths } from '../../common/paths.js';
 import type { RunStore } from '../../store/runs.js';
 import { checkpointDamage } from '../checkpoint-file.js';
 import { checkpointStep } from '../run-files.js';
+import type { MetricRow } from '../../store/runs.js';
+import { describeRun, metricsLogFile, metricsLogLines, runDescriptionFile } from './run-description.js';
 
 /** A checkpoint that did not verify and was set aside (its file renamed `….damaged`). */
 export interface SetAside {
@@ -15,11 +17,15 @@ export interface SetAside {
 }
 
 /**
- * A run's folder on disk (`runs/<id>/`: config.json, samples/, checkpoints/) kept in step with
- * what the store says of it: made when the run is created, checkpoints adopted, pruned and
- * discarded, samples past a rewind removed, and the folder removed with the run.
+ * A run's folder on disk (`runs/<id>/`: config.json, run.json, metrics.ndjson, samples/,
+ * checkpoints/) kept in step with what the store says of it: made when the run is created,
+ * described as it changes (run-description.ts: enough to rebuild a lost store), checkpoints
+ * adopted, verified, pruned and discarded, samples past a rewind removed, and the folder removed
+ * with the run.
  */
 export class CheckpointFiles {
+  private readonly describing = new Map<string, Promise<void>>();
+
   constructor(
     private readonly runs: RunStore,
     private readonly dataDir: string,
@@ -55,6 +61,43 @@ export class CheckpointFiles {
       if (step === null || known.has(step)) continue;
       if (step <= recordedStep) this.runs.addCheckpoint(runId, step, `checkpoints/${name}`);
       else fs.rmSync(path.join(folder, name), { force: true });
+    }
+  }
+
+  /**
+   * Writes what the folder says of its run (run.json) as the store now has it. Best effort: a
+   * full disk is met by the store's own writes, and the next change writes it again.
+   */
+  describe(runId: string): void {
+    const run = this.runs.get(runId);
+    if (!run) return;
+    const text = JSON.stringify(describeRun(run, this.runs.history(runId)), null, 2);
+    // One write at a time per run, in order: a slower older write must not land last.
+    const previous = this.describing.get(runId) ?? Promise.resolve();
+    const next = previous
+      .then(() => writeFileAtomic(path.join(this.folder(runId), runDescriptionFile), text))
+      .catch((err: unknown) =>
+        console.warn(`[training] ${runId}: run.json not written: ${(err as Error).message.split('\n')[0]}`),
+      )
+      .finally(() => {
+        if (this.describing.get(runId) === next) this.describing.delete(runId);
+      });
+    this.describing.set(runId, next);
+  }
+
+  /** Resolves when every description begun has been written (before the studio closes). */
+  async settled(): Promise<void> {
+    await Promise.all(this.describing.values());
+  }
+
+  /** Appends chart points to the folder's log, as the store records them. */
+  logMetrics(runId: string, rows: readonly MetricRow[]): void {
+    try {
+      fs.appendFileSync(path.join(this.folder(runId), metricsLogFile), metricsLogLines(rows));
+    } catch (err) {
+      console.warn(
+        `[training] ${runId}: metrics.ndjson not written: ${(err as Error).message.split('\n')[0]}`,
+      );
     }
   }
 

@@ -167,6 +167,7 @@ export class TrainingManager {
     const run = this.opts.runs.create({ name, datasetId: input.datasetId, config, owner: thisProcess });
     this.opts.runs.addEvent(run.id, { kind: 'created', step: 0 });
     await this.files.create(run.id, config, datasetSize);
+    this.files.describe(run.id);
     this.enqueue(run.id);
     return toSummary(this.require(run.id));
   }
@@ -379,6 +380,7 @@ export class TrainingManager {
         });
       }
       if (plan.discard.length > 0 || damaged.length > 0) this.emitCheckpoints(id);
+      this.files.describe(id);
       this.opts.emit('run.updated', { run: toSummary(this.require(id)) });
       this.enqueue(id);
     } finally {
@@ -431,6 +433,11 @@ export class TrainingManager {
     return deleted;
   }
 
+  /** Writes the run's folder description again (after a rename, new tags or notes). */
+  describe(id: string): void {
+    this.files.describe(id);
+  }
+
   /** Whether this process trains the run (queued or running here). */
   trainsHere(id: string): boolean {
     return this.queue.isRunning(id) || this.queue.isWaiting(id) || this.preparing.has(id);
@@ -457,5 +464,6 @@ export class TrainingManager {
     await Promise.all(
       [...this.relays.keys()].map((runId) => this.request(runId, 'pause').catch(() => undefined)),
     );
+    await this.files.settled();
   }
 }

@@ -154,6 +154,7 @@ export class RunRelay {
         }),
       );
       if (ended) durable(() => this.deps.recordEnd(this.runId, status, ended.step, error));
+      this.deps.files.describe(this.runId);
     } catch (err) {
       // Not even the reserve helped. The run stays marked as this process's; the next
       // process to open the folder marks it interrupted, and it resumes from its checkpoint.
@@ -297,5 +298,6 @@ export class RunRelay {
       throw err;
     }
     this.deps.runs.update(this.runId, { step: rows[rows.length - 1]!.step });
+    this.deps.files.logMetrics(this.runId, rows);
   }
 }
