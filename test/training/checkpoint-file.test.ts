@@ -41,7 +41,8 @@ function legacyFile(c: Checkpoint): Uint8Array {
   bytes.set(new TextEncoder().encode('GANCKPT1'));
   new DataView(bytes.buffer).setUint32(8, header.length, true);
   bytes.set(header, 12);
-  for (const e of entries) bytes.set(new Uint8Array(c.tensors[e.name]!.data.buffer), dataStart + e.offset * 4);
+  for (const e of entries)
+    bytes.set(new Uint8Array(c.tensors[e.name]!.data.buffer), dataStart + e.offset * 4);
   return bytes;
 }
 
