@@ -7,6 +7,7 @@ import type { APIRequestContext, Page } from '@playwright/test';
 const fields = [
   'Dataset',
   'Preset',
+  'Model',
   'Resolution',
   'Steps',
   'Batch size',
@@ -92,8 +93,16 @@ test('train form: every field has help reachable by keyboard, the losses are exp
     await page.keyboard.press('Space');
     await expect(help).toBeHidden();
 
-    // The three losses are explained beside the form, the chosen one marked.
-    await expect(train.losses).toContainText('Non-saturating (BCE) (chosen)');
+    // The settings are proposed for this dataset and machine, each choice with its reason.
+    await expect(page.getByTestId('proposal-reasons')).toContainText(
+      'FastGAN-lite: 24 images is a small dataset',
+    );
+    await expect(page.getByTestId('proposal-reasons')).toContainText('32 px: training runs on the CPU here');
+    await expect(train.field('Model')).toHaveValue('fastgan');
+    await expect(train.field('Resolution')).toHaveValue('32');
+
+    // The three losses are explained beside the form, the chosen one marked (hinge, as proposed).
+    await expect(train.losses).toContainText('Hinge (chosen)');
     await train.setField('Loss', 'minimax');
     await expect(train.losses).toContainText('Original minimax (chosen)');
     await expect(train.losses).toContainText('log(1 − D(G(z)))');

@@ -145,3 +145,52 @@ test('the Train page, while a run trains, links to it above the new run form', a
   await serve.call(request, 'training.stop', { id });
   await expect(notice).toHaveCount(0);
 });
+
+test('Pause and Stop say so at once, and the run ends within seconds, checkpoint written', async ({
+  page,
+  serve,
+  request,
+  imageFolder,
+}) => {
+  const folder = await imageFolder(24, 32);
+  const datasetId = await serve.addDataset(request, folder);
+  // A model whose quality point (what a pause used to compute first) takes a while to measure.
+  const started = await serve.call(request, 'training.start', {
+    datasetId,
+    config: {
+      resolution: 64,
+      steps: 100_000,
+      batchSize: 4,
+      width: 0.125,
+      latentSize: 16,
+      backend: 'wasm',
+      threads: 1,
+    },
+  });
+  const id = (started.result as { id: string }).id;
+  const studio = new StudioPage(page);
+  await studio.open(`${serve.url}#/train/${encodeURIComponent(id)}`);
+  const train = new TrainPage(page);
+  await expect(train.status).toHaveText('running', { timeout: 60_000 });
+  await expect.poll(() => train.step(), { timeout: 60_000 }).toBeGreaterThan(2);
+
+  const ending = page.getByTestId('run-ending');
+  let clicked = Date.now();
+  await train.button('Pause').click();
+  await expect(ending).toHaveText(/Pausing… finishing this step and writing a checkpoint/, {
+    timeout: 1_000,
+  });
+  await expect(train.status).toHaveText('paused', { timeout: 10_000 });
+  expect(Date.now() - clicked).toBeLessThan(10_000);
+  await expect(ending).toHaveCount(0);
+  const paused = await serve.call(request, 'runs.get', { id });
+  expect((paused.result as { checkpoints: unknown[] }).checkpoints.length).toBeGreaterThan(0);
+
+  await train.button('Resume').click();
+  await expect(train.status).toHaveText('running', { timeout: 60_000 });
+  clicked = Date.now();
+  await train.button('Stop').click();
+  await expect(ending).toHaveText(/Stopping…/, { timeout: 1_000 });
+  await expect(train.status).toHaveText('stopped', { timeout: 10_000 });
+  expect(Date.now() - clicked).toBeLessThan(10_000);
+});

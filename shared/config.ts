@@ -191,26 +191,30 @@ export interface Preset {
   config: TrainConfigInput;
 }
 
+/**
+ * What the user wants from a run. Each preset's settings here are its plain starting point; the
+ * Train form and `train --preset` propose them for the dataset and the machine (proposal.ts).
+ */
 export const presets: readonly Preset[] = [
   {
     id: 'quick',
-    label: 'Quick look (32 px)',
+    label: 'A first look',
     description:
-      'For a first look: does this folder train at all? Tiny 32 px images and a short run, so the first shapes and colours appear within minutes even on a CPU.',
+      'For a first look: does this folder train at all? Small images and a short run, so the first shapes and colours appear within minutes, even on a CPU.',
     config: { resolution: 32, batchSize: 64, steps: 2000 },
   },
   {
     id: 'standard',
-    label: 'Standard (64 px)',
+    label: 'A good result',
     description:
-      'For a real result on a folder of a few thousand images: 64 px and a long run. Hours on a CPU; much faster on a GPU backend.',
+      'Samples worth keeping from a folder of a few hundred to a few thousand images: a model for small data, sized for this machine, and a long run.',
     config: { resolution: 64, batchSize: 64, steps: 20_000 },
   },
   {
     id: 'detailed',
-    label: 'Detailed (128 px)',
+    label: 'The most detail',
     description:
-      'For detail: 128 px with a narrower network and smaller batches. Needs many images and a GPU backend to finish in a reasonable time.',
+      'The largest images this machine can learn in reasonable time: hours on a CPU, much less on a GPU. Needs enough images to show the detail.',
     config: { resolution: 128, batchSize: 32, steps: 50_000, width: 0.5 },
   },
 ];

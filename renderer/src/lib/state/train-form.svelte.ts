@@ -6,6 +6,12 @@ import {
 } from '../../../../shared/config.js';
 import type { EventPayloads } from '../../../../shared/events.js';
 import type { DatasetSummary, TrainingEstimate } from '../../../../shared/types.js';
+import {
+  hasGpuBackend,
+  proposeSettings,
+  typicalSide,
+  type ProposalContext,
+} from '../../../../shared/proposal.js';
 import { studio } from '../api/client.js';
 
 /** Settings that belong to the machine and the data rather than to a preset: a preset keeps them. */
@@ -36,11 +42,45 @@ class TrainForm {
   /** '' when the settings are not a preset's (a past run's own, or edited). */
   presetId = $state('quick');
   config = $state<TrainConfig>(presetSettings('quick', defaultTrainConfig));
+  /** The settings the preset was proposed as for this dataset and machine, and why. */
+  proposed = $state.raw<TrainConfig | null>(null);
+  reasons = $state.raw<string[]>([]);
+  #context: ProposalContext | null = null;
   #restored: Promise<void> | null = null;
 
   applyPreset(id: string): void {
     this.presetId = id;
-    if (id) this.config = presetSettings(id, $state.snapshot(this.config) as TrainConfig);
+    if (!id) return;
+    const base = presetSettings(id, $state.snapshot(this.config) as TrainConfig);
+    if (this.#context === null) {
+      this.config = base;
+      this.proposed = base;
+      this.reasons = [];
+      return;
+    }
+    const proposal = proposeSettings(id, this.#context);
+    this.config = resolveTrainConfig(undefined, { ...base, ...proposal.config });
+    this.proposed = this.config;
+    this.reasons = proposal.reasons;
+  }
+
+  /**
+   * What the proposal is made for: the chosen dataset (its size and typical image side) and
+   * whether a GPU backend loads here. A preset in use is proposed again for it.
+   */
+  async propose(datasetId: string): Promise<void> {
+    if (!datasetId) return;
+    const [dataset, info] = await Promise.all([
+      studio.call('datasets.get', { id: datasetId }),
+      studio.call('app.info', {}),
+    ]);
+    if (datasetId !== this.datasetId) return;
+    this.#context = {
+      datasetSize: dataset.imageCount,
+      gpu: hasGpuBackend(info.backends),
+      typicalSide: dataset.report ? typicalSide(dataset.report) : null,
+    };
+    if (this.presetId) this.applyPreset(this.presetId);
   }
 
   /** Once per session: the last run's dataset and settings, where there is such a run. */
