@@ -2,6 +2,8 @@ import type { APIRequestContext, Locator, Page } from '@playwright/test';
 import { test, expect, type ServeInstance } from './fixtures.js';
 import { StudioPage } from './pages/studio-page.js';
 import { ComparePage } from './pages/compare-page.js';
+import { closerAtEqualTime } from '../shared/equal-time.js';
+import type { SeriesSet } from '../shared/types.js';
 
 const tiny = {
   resolution: 32,
@@ -41,8 +43,8 @@ async function trainRun(
 }
 
 /**
- * A run with two quality points: SWD is measured when a session ends, so one pause and one stop
- * (a few steps apart) give two.
+ * A run with two quality points: SWD is measured when a run finishes, so finishing it, then
+ * continuing it for a few more steps, gives two.
  */
 async function runWithTwoQualityPoints(
   serve: ServeInstance,
@@ -50,30 +52,18 @@ async function runWithTwoQualityPoints(
   datasetId: string,
   name: string,
 ): Promise<string> {
-  const started = await serve.call(request, 'training.start', {
-    datasetId,
-    name,
-    config: { ...tiny, steps: 100_000 },
-  });
-  const id = (started.result as { id: string }).id;
-  const reach = (step: number, status = 'running') =>
-    expect
-      .poll(
-        async () => {
-          const run = await runStatus(serve, request, id);
-          return run.status === status && run.step >= step;
-        },
-        { timeout: 90_000 },
-      )
-      .toBe(true);
-  await reach(16);
-  await serve.call(request, 'training.pause', { id });
-  await reach(0, 'paused');
-  const pausedAt = (await runStatus(serve, request, id)).step;
-  await serve.call(request, 'training.resume', { id });
-  await reach(pausedAt + 6);
-  await serve.call(request, 'training.stop', { id });
-  await reach(0, 'stopped');
+  const id = await trainRun(serve, request, { datasetId, name, config: tiny });
+  const continued = await serve.call(request, 'training.continue', { id, changes: { steps: 18 } });
+  expect(continued.ok, continued.error?.message).toBe(true);
+  await expect
+    .poll(
+      async () => {
+        const run = await runStatus(serve, request, id);
+        return run.status === 'finished' && run.step >= 18;
+      },
+      { timeout: 90_000 },
+    )
+    .toBe(true);
   return id;
 }
 
@@ -187,4 +177,26 @@ test('compare: a run shows no value past its last step, and quality is drawn as 
   // The long run's last quality point as measured (not smoothed, as on the run page), and none
   // of the short run's.
   expect(await hoverFromRight(page, quality)).toBe(`step ${swd.lastStep}: long ${num(swd.last)}`);
+
+  // Which run is closer at equal training time: both read at the same time from their curves.
+  const series = (
+    await serve.call(request, 'runs.series', { ids: [short, long], names: ['swd'], maxPoints: 2000 })
+  ).result as SeriesSet;
+  const reading = closerAtEqualTime(
+    [short, long].map((id) => {
+      const columns = series.runs.find((r) => r.runId === id)!.metrics['swd']!;
+      return { id, seconds: columns.seconds, swd: columns.value };
+    }),
+  );
+  const verdict = page.getByTestId('equal-time');
+  if (reading === null) {
+    await expect(verdict).toContainText('shows once two runs have quality measurements');
+  } else {
+    const names = { [short]: 'short', [long]: 'long' };
+    await expect(verdict).toContainText(
+      reading.closer === null ? 'about as close' : `${names[reading.closer]} is closer to its images`,
+    );
+    for (const r of reading.readings)
+      await expect(verdict).toContainText(`${names[r.id]}: SWD ${num(r.swd)}`);
+  }
 });
