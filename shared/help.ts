@@ -92,7 +92,7 @@ export const chartHelp = {
   qualitySmallData:
     'On a small dataset this measures closeness to the training images themselves, not quality: a generator that copies its training images scores best.',
   diversity:
-    "How different the sample grid's images are from one another, relative to as many training images (1 = as varied as real images). A fall towards 0 after the first few hundred steps is mode collapse.",
+    "How different the sample grid's images are from one another, relative to as many training images (1 = as varied as real images). An untrained generator's images are alike (about 0.1–0.2); it rises as the generator learns. A fall back under 0.2 after it has risen, or while D(G(z)) is stuck near 0, is mode collapse.",
 } as const;
 
 /** Below this many images the quality curve is read with the caution above. */

@@ -25,6 +25,11 @@ export interface HealthWarning {
   title: string;
   message: string;
   advice: string;
+  /**
+   * Set on the notice that the condition `code` names has passed (the run recovered): the
+   * warning before it no longer holds. Its advice is then empty.
+   */
+  cleared?: boolean;
 }
 
 /**

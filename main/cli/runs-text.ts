@@ -39,7 +39,7 @@ export function runLine(r: RunSummary): string {
 
 /** A health warning as the CLI prints it: what, why, and what to try. */
 export function warningText(w: HealthWarning): string {
-  return `${w.title}. ${w.message} Try: ${w.advice}`;
+  return w.cleared ? `${w.title}. ${w.message}` : `${w.title}. ${w.message} Try: ${w.advice}`;
 }
 
 export function eventText(e: RunEvent): string {
@@ -56,7 +56,8 @@ export function eventText(e: RunEvent): string {
       return `${at}continued ${from}${changes.length > 0 ? ` with ${changes.join(', ')}` : ''}${discarded}${setAsideText(e)}`;
     }
     case 'warning':
-      return e.warning ? `${at}warning: ${warningText(e.warning)}` : `${at}warning`;
+      if (!e.warning) return `${at}warning`;
+      return `${at}${e.warning.cleared ? 'recovered' : 'warning'}: ${warningText(e.warning)}`;
     default:
       return `${at}${e.kind}${e.error ? `: ${e.error}` : ''}`;
   }

@@ -221,7 +221,7 @@ export async function train(args: string[]): Promise<void> {
       }
       if (e.name === 'run.warning' && e.payload.runId === runId && !json) {
         process.stderr.write(
-          `\nWarning at step ${e.payload.warning.step}: ${warningText(e.payload.warning)}\n`,
+          `\n${e.payload.warning.cleared ? 'Recovered' : 'Warning'} at step ${e.payload.warning.step}: ${warningText(e.payload.warning)}\n`,
         );
       }
       if (e.name === 'run.status' && e.payload.runId === runId && !json && e.payload.status === 'running') {

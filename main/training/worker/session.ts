@@ -314,8 +314,7 @@ export class TrainingSession {
         if (m.step >= firstStep + probationSteps - 1) this.endProbation();
       }
       if (!metricsFinite(m)) return m;
-      const warning = this.health?.observe(m);
-      if (warning) this.post({ type: 'warning', warning });
+      for (const warning of this.health?.observe(m) ?? []) this.post({ type: 'warning', warning });
       const window = endedAt - windowFrom;
       const due =
         m.step % config.metricsEvery === 0 || m.step === config.steps || window >= metricsIntervalMs;
@@ -399,8 +398,9 @@ export class TrainingSession {
     this.lastSampleStep = step;
     this.post({ type: 'sample', step, file });
     this.post({ type: 'metrics', step, wallTime: Date.now(), values: { diversity } });
-    const warning = this.health?.observeDiversity(step, diversity);
-    if (warning) this.post({ type: 'warning', warning });
+    for (const warning of this.health?.observeDiversity(step, diversity) ?? []) {
+      this.post({ type: 'warning', warning });
+    }
   }
 
   /** The quality curve's point: SWD of generated to training images (engine/swd.ts). */

@@ -85,7 +85,8 @@ export function eventText(e: RunEvent, label: (field: string) => string): string
     case 'interrupted':
       return 'Interrupted (the app or its process ended while it trained)';
     case 'warning':
-      return e.warning ? `Warning: ${e.warning.title}` : 'Warning';
+      if (!e.warning) return 'Warning';
+      return `${e.warning.cleared ? 'Recovered' : 'Warning'}: ${e.warning.title}`;
   }
 }
 

@@ -382,7 +382,7 @@ describe('training session on a broken backend', () => {
 });
 
 describe('training session health', () => {
-  it('posts the quality curve, grid diversity and a warning when the grid collapses', async () => {
+  it('posts the quality curve, grid diversity, a warning when the grid collapses and when it recovers', async () => {
     let diversity = 0.9;
     const trainer = fakeTrainer(() => 1);
     const deps: SessionDeps = {
@@ -395,7 +395,7 @@ describe('training session health', () => {
         },
         step: () => trainer.step(),
         sampleGrid: async () => {
-          if (trainer.completedSteps >= 500) diversity = 0.1;
+          if (trainer.completedSteps >= 500) diversity = trainer.completedSteps >= 800 ? 0.7 : 0.1;
           return { image: { width: 1, height: 1, rgb: new Uint8Array(3) }, diversity };
         },
       }),
@@ -405,9 +405,10 @@ describe('training session health', () => {
       datasetSize: 20,
     });
     const warnings = messages.filter((m) => m.type === 'warning').map((m) => m.warning);
-    expect(warnings.map((w) => [w.code, w.step])).toEqual([
-      ['small-dataset', 0],
-      ['mode-collapse', 600],
+    expect(warnings.map((w) => [w.code, w.step, w.cleared ?? false])).toEqual([
+      ['small-dataset', 0, false],
+      ['mode-collapse', 600, false],
+      ['mode-collapse', 800, true],
     ]);
     const named = (name: string) =>
       messages

@@ -27,7 +27,7 @@ export interface RunWarning extends HealthWarning {
   at: number;
 }
 
-const warningKey = (w: RunWarning) => `${w.code}@${w.step}`;
+const warningKey = (w: RunWarning) => `${w.code}@${w.step}${w.cleared ? ' cleared' : ''}`;
 
 function warningsOf(history: readonly RunEvent[]): RunWarning[] {
   return history.flatMap((e) => (e.kind === 'warning' && e.warning ? [{ ...e.warning, at: e.at }] : []));
@@ -101,10 +101,15 @@ export class TrainingRun {
     }));
     return live.length === 0 ? history : [...history, ...live].sort((a, b) => a.at - b.at);
   }
-  /** The run's health warnings, newest first: its history's and those raised since. */
+  /**
+   * The run's health warnings that still hold, newest first: of its history's and those raised
+   * since, each kind's latest notice unless that notice says the run recovered.
+   */
   get warnings(): RunWarning[] {
-    const all = [...warningsOf(this.#detail?.history ?? []), ...this.#unrecorded];
-    return all.sort((a, b) => b.at - a.at);
+    const all = [...warningsOf(this.#detail?.history ?? []), ...this.#unrecorded].sort((a, b) => b.at - a.at);
+    const latest = new Map<string, RunWarning>();
+    for (const w of all) if (!latest.has(w.code)) latest.set(w.code, w);
+    return [...latest.values()].filter((w) => !w.cleared);
   }
   get error(): string | null {
     return this.#error;
