@@ -1,4 +1,5 @@
 import {
+  configFields,
   defaultTrainConfig,
   presets,
   resolveTrainConfig,
@@ -48,25 +49,18 @@ class TrainForm {
   #context: ProposalContext | null = null;
   #restored: Promise<void> | null = null;
 
+  /** Picks a preset: its settings, as proposed for the dataset and machine where they are known. */
   applyPreset(id: string): void {
     this.presetId = id;
     if (!id) return;
-    const base = presetSettings(id, $state.snapshot(this.config) as TrainConfig);
-    if (this.#context === null) {
-      this.config = base;
-      this.proposed = base;
-      this.reasons = [];
-      return;
-    }
-    const proposal = proposeSettings(id, this.#context);
-    this.config = resolveTrainConfig(undefined, { ...base, ...proposal.config });
-    this.proposed = this.config;
-    this.reasons = proposal.reasons;
+    const proposed = this.#proposal(id);
+    this.config = { ...proposed };
   }
 
   /**
    * What the proposal is made for: the chosen dataset (its size and typical image side) and
-   * whether a GPU backend loads here. A preset in use is proposed again for it.
+   * whether a GPU backend loads here. A preset in use is proposed again for it, unless the user
+   * has changed its settings: edits are never overwritten (the form then says what differs).
    */
   async propose(datasetId: string): Promise<void> {
     if (!datasetId) return;
@@ -75,12 +69,32 @@ class TrainForm {
       studio.call('app.info', {}),
     ]);
     if (datasetId !== this.datasetId) return;
+    const untouched = this.presetId !== '' && this.#untouched();
     this.#context = {
       datasetSize: dataset.imageCount,
       gpu: hasGpuBackend(info.backends),
       typicalSide: dataset.report ? typicalSide(dataset.report) : null,
     };
-    if (this.presetId) this.applyPreset(this.presetId);
+    if (!this.presetId) return;
+    if (untouched) this.applyPreset(this.presetId);
+    else this.#proposal(this.presetId);
+  }
+
+  /** The preset's settings for the known context, kept (with the reasons) as `proposed`. */
+  #proposal(id: string): TrainConfig {
+    const base = presetSettings(id, $state.snapshot(this.config) as TrainConfig);
+    const proposal = this.#context === null ? null : proposeSettings(id, this.#context);
+    const proposed = proposal ? resolveTrainConfig(undefined, { ...base, ...proposal.config }) : base;
+    this.proposed = proposed;
+    this.reasons = proposal?.reasons ?? [];
+    return proposed;
+  }
+
+  /** Whether the settings are still the preset's as last proposed (or plain, before any proposal). */
+  #untouched(): boolean {
+    const current = $state.snapshot(this.config) as TrainConfig;
+    const base = this.proposed ?? presetSettings(this.presetId, current);
+    return configFields.every((f) => JSON.stringify(base[f]) === JSON.stringify(current[f]));
   }
 
   /** Once per session: the last run's dataset and settings, where there is such a run. */
