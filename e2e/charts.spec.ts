@@ -2,45 +2,13 @@ import type { APIRequestContext, Locator, Page } from '@playwright/test';
 import { test, expect, type ServeInstance } from './fixtures.js';
 import { StudioPage } from './pages/studio-page.js';
 import { ComparePage } from './pages/compare-page.js';
+import { runStatus, tinyRun as tiny, trainToEnd } from './tiny-runs.js';
 import { closerAtEqualTime } from '../shared/equal-time.js';
 import type { SeriesSet } from '../shared/types.js';
-
-const tiny = {
-  resolution: 32,
-  steps: 12,
-  batchSize: 4,
-  width: 0.125,
-  latentSize: 16,
-  metricsEvery: 2,
-  sampleEvery: 4,
-  backend: 'wasm',
-  threads: 1,
-};
 
 const qualityTitle = 'Quality: SWD ×10³ (lower is closer)';
 /** The quality curve's colour on the run page (RunView). */
 const qualityColour = '#0891b2';
-
-type Status = { status: string; step: number };
-
-async function runStatus(serve: ServeInstance, request: APIRequestContext, id: string): Promise<Status> {
-  return (await serve.call(request, 'runs.get', { id })).result as Status;
-}
-
-/** Starts a run and waits until it has ended as `status`; returns its id. */
-async function trainRun(
-  serve: ServeInstance,
-  request: APIRequestContext,
-  input: { datasetId: string; name: string; config: object },
-): Promise<string> {
-  const started = await serve.call(request, 'training.start', input);
-  expect(started.ok, started.error?.message).toBe(true);
-  const id = (started.result as { id: string }).id;
-  await expect
-    .poll(async () => (await runStatus(serve, request, id)).status, { timeout: 90_000 })
-    .toBe('finished');
-  return id;
-}
 
 /**
  * A run with two quality points: SWD is measured when a run finishes, so finishing it, then
@@ -52,7 +20,7 @@ async function runWithTwoQualityPoints(
   datasetId: string,
   name: string,
 ): Promise<string> {
-  const id = await trainRun(serve, request, { datasetId, name, config: tiny });
+  const { id } = await trainToEnd(serve, request, { datasetId, name, config: tiny });
   const continued = await serve.call(request, 'training.continue', { id, changes: { steps: 18 } });
   expect(continued.ok, continued.error?.message).toBe(true);
   await expect
@@ -115,7 +83,7 @@ test('run page: a lone quality point is drawn, and every x axis labels each tick
 }) => {
   const folder = await imageFolder(16, 32);
   const datasetId = await serve.addDataset(request, folder);
-  const id = await trainRun(serve, request, { datasetId, name: 'short', config: tiny });
+  const { id } = await trainToEnd(serve, request, { datasetId, name: 'short', config: tiny });
 
   const studio = new StudioPage(page);
   await studio.open(`${serve.url}#/train/${id}`);
@@ -154,7 +122,7 @@ test('compare: a run shows no value past its last step, and quality is drawn as 
 }) => {
   const folder = await imageFolder(16, 32);
   const datasetId = await serve.addDataset(request, folder);
-  const short = await trainRun(serve, request, { datasetId, name: 'short', config: tiny });
+  const { id: short } = await trainToEnd(serve, request, { datasetId, name: 'short', config: tiny });
   const long = await runWithTwoQualityPoints(serve, request, datasetId, 'long');
   const stats = (
     (await serve.call(request, 'runs.get', { id: long })).result as {

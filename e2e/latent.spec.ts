@@ -4,16 +4,10 @@ import type { APIRequestContext } from '@playwright/test';
 import { test, expect, type ServeInstance } from './fixtures.js';
 import { StudioPage } from './pages/studio-page.js';
 import { LatentPage } from './pages/latent-page.js';
+import { tinyRun, trainToEnd } from './tiny-runs.js';
 
-const tiny = {
-  resolution: 32,
-  steps: 8,
-  batchSize: 4,
-  width: 0.125,
-  latentSize: 16,
-  backend: 'wasm',
-  threads: 1,
-};
+/** The latent tests need a generator, not curves: a few steps do. */
+const tiny = { ...tinyRun, steps: 8 };
 
 test('latent explorer: open a run, pick two samples, scrub the path, export a GIF', async ({
   page,
@@ -23,18 +17,7 @@ test('latent explorer: open a run, pick two samples, scrub the path, export a GI
 }) => {
   const folder = await imageFolder(12, 32);
   const datasetId = await serve.addDataset(request, folder);
-  const run = await serve.call(request, 'training.start', { datasetId, name: 'walker', config: tiny });
-  expect(run.ok).toBe(true);
-  const runId = (run.result as { id: string }).id;
-  await expect
-    .poll(
-      async () =>
-        ((await serve.call(request, 'runs.get', { id: runId })).result as { status: string }).status,
-      {
-        timeout: 90_000,
-      },
-    )
-    .toBe('finished');
+  const { id: runId } = await trainToEnd(serve, request, { datasetId, name: 'walker', config: tiny });
 
   // Open the run from its page, as a user finds it.
   const studio = new StudioPage(page);
@@ -117,17 +100,7 @@ async function trainedRun(
   datasetId: string,
   name: string,
 ): Promise<string> {
-  const run = await serve.call(request, 'training.start', { datasetId, name, config: tiny });
-  expect(run.ok).toBe(true);
-  const runId = (run.result as { id: string }).id;
-  await expect
-    .poll(
-      async () =>
-        ((await serve.call(request, 'runs.get', { id: runId })).result as { status: string }).status,
-      { timeout: 90_000 },
-    )
-    .toBe('finished');
-  return runId;
+  return (await trainToEnd(serve, request, { datasetId, name, config: tiny })).id;
 }
 
 test("latent explorer: a set's progress shows; a run's results stay with it; the run and path stay for the session", async ({

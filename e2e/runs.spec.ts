@@ -6,18 +6,7 @@ import { TrainPage } from './pages/train-page.js';
 import { RunsPage } from './pages/runs-page.js';
 import { ComparePage } from './pages/compare-page.js';
 import { ContinueDialog } from './pages/continue-dialog.js';
-
-const tiny = {
-  resolution: 32,
-  steps: 12,
-  batchSize: 4,
-  width: 0.125,
-  latentSize: 16,
-  metricsEvery: 2,
-  sampleEvery: 4,
-  backend: 'wasm',
-  threads: 1,
-};
+import { tinyRun as tiny, trainToEnd } from './tiny-runs.js';
 
 test('runs: two runs, compare them, see what differs and their curves, then continue one', async ({
   page,
@@ -171,13 +160,7 @@ test('runs list: fits a 1400 px window, and in a 1000 px one scrolls in its own 
 }) => {
   const folder = await imageFolder(16, 32);
   const datasetId = await serve.addDataset(request, folder);
-  const run = await serve.call(request, 'training.start', { datasetId, config: { ...tiny, steps: 4 } });
-  const { id, name } = run.result as { id: string; name: string };
-  await expect
-    .poll(async () => ((await serve.call(request, 'runs.get', { id })).result as { status: string }).status, {
-      timeout: 90_000,
-    })
-    .toBe('finished');
+  const { name } = await trainToEnd(serve, request, { datasetId, config: { ...tiny, steps: 4 } });
 
   const studio = new StudioPage(page);
   const runs = new RunsPage(page);
