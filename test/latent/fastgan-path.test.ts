@@ -1,8 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import * as tfl from '@tensorflow/tfjs-layers';
 import sharp from 'sharp';
 import { afterAll, expect, it } from 'vitest';
 import { Studio } from '../../main/studio.js';
@@ -10,6 +7,7 @@ import { seedLatent } from '../../main/training/engine/latent.js';
 import { api, startRun } from '../helpers/studio.js';
 import { writePngs } from '../helpers/images.js';
 import { fileTempDir } from '../helpers/temp.js';
+import { exportedModelImage } from '../helpers/exported-model.js';
 
 /**
  * FastGAN-lite on every path a user takes, through the API as the UI and CLI call it: train,
@@ -66,23 +64,7 @@ it('trains, continues, explores, exports and generates with FastGAN-lite', async
 
   // The exported model gives the explorer's image for a seed.
   const exported = await api(s, 'latent.exportModel', { runId: run.id });
-  const json = JSON.parse(fs.readFileSync(path.join(exported.folder, 'model.json'), 'utf8')) as {
-    modelTopology: object;
-    weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  const weights = fs.readFileSync(path.join(exported.folder, 'group1-shard1of1.bin'));
-  await tf.setBackend('cpu');
-  const model = await tfl.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: json.modelTopology,
-      weightSpecs: json.weightsManifest[0]!.weights,
-      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-    }),
-  );
-  const out = model.predict(tf.tensor2d(seedLatent(1, 16), [1, 16])) as tf.Tensor;
-  const rgb = Uint8Array.from(await out.data(), (v) =>
-    Math.max(0, Math.min(255, Math.round((v + 1) * 127.5))),
-  );
+  const rgb = await exportedModelImage(exported.folder, seedLatent(1, 16));
   const shown = await pixelsOf(Buffer.from(samples.images[0]!.url.split(',')[1]!, 'base64'));
   expect(Math.max(...rgb.map((v, i) => Math.abs(v - shown[i]!)))).toBeLessThanOrEqual(2);
 
