@@ -3,6 +3,7 @@ import {
   defaultTrainConfig,
   presets,
   resolveTrainConfig,
+  type ConfigField,
   type TrainConfig,
 } from '../../../../shared/config.js';
 import type { EventPayloads } from '../../../../shared/events.js';
@@ -22,6 +23,19 @@ const keptAcrossPresets = ['backend', 'threads', 'crop', 'flip', 'seed'] as cons
 export function presetSettings(id: string, current: TrainConfig): TrainConfig {
   const kept = Object.fromEntries(keptAcrossPresets.map((k) => [k, current[k]]));
   return resolveTrainConfig(id, kept);
+}
+
+/**
+ * The fields of `config` that differ from the preset's: from its settings as proposed for the
+ * dataset and machine where they were, else its plain ones.
+ */
+export function changedFromPreset(
+  presetId: string,
+  proposed: TrainConfig | null,
+  config: TrainConfig,
+): ConfigField[] {
+  const base = proposed ?? presetSettings(presetId, config);
+  return configFields.filter((f) => JSON.stringify(base[f]) !== JSON.stringify(config[f]));
 }
 
 /** The preset whose every value a config has, or '' (custom settings). */
@@ -93,8 +107,7 @@ class TrainForm {
   /** Whether the settings are still the preset's as last proposed (or plain, before any proposal). */
   #untouched(): boolean {
     const current = $state.snapshot(this.config) as TrainConfig;
-    const base = this.proposed ?? presetSettings(this.presetId, current);
-    return configFields.every((f) => JSON.stringify(base[f]) === JSON.stringify(current[f]));
+    return changedFromPreset(this.presetId, this.proposed, current).length === 0;
   }
 
   /** Once per session: the last run's dataset and settings, where there is such a run. */
